@@ -1,0 +1,699 @@
+"""Attribution: each quote's content, cue and source mention, found with rules over the parse.
+
+Direct quotes come from quote marks (``quotes.find_quotes``); indirect and mixed ones from reporting verbs with a
+clausal complement and from 'according to'. Each direct quote then looks for its cue in a fixed order of
+patterns, most reliable first; the pattern that fired is kept as evidence and sets the prior confidence.
+Offsets are characters into ``doc.text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from quotegraph.lexicon import (
+    ANONYMOUS_NOUNS,
+    PARTICLE_VERBS,
+    PERSONAL_PRONOUNS,
+    SPEECH_ONLY_DIRECT,
+    WEAK_VERBS,
+    is_reporting_lemma,
+)
+from quotegraph.quotes import QUOTE_MARK_CHARS, QuoteSpan, find_quotes
+
+# Prior confidence of each pattern: how often it gives the right speaker. Set by hand, to be calibrated.
+PATTERN_PRIOR = {
+    "parse": 0.92,  # a reporting verb whose clausal complement is the quote
+    "adjacent-after": 0.9,  # "...," she said.
+    "adjacent-before": 0.88,  # She said: "..."
+    "according-to": 0.9,
+    "colon-paragraph": 0.8,  # Caddell continued:\n"..."
+    "dash": 0.8,  # "..." - Commissioner X
+    "headline-colon": 0.8,  # Trump: '...'
+    "same-paragraph": 0.85,  # "A," she said. "B."
+    "continuation": 0.88,  # a quote running on into the next paragraph
+    "floating": 0.7,  # a quote paragraph right after an attributed quote
+    "previous-sentence": 0.5,  # speaker named as subject just before
+    "none": 0.35,
+    "indirect": 0.72,
+    "indirect-according-to": 0.75,
+}
+
+_CLAUSE_DEPS = ("ccomp", "xcomp", "parataxis")
+_CUT_DEPS = {"relcl", "appos", "advcl", "parataxis", "acl", "punct", "cc", "conj", "dep", "npadvmod"}
+_SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
+
+
+@dataclass
+class Attribution:
+    """A quote found in one Doc, in character offsets of ``doc.text``."""
+
+    start: int
+    end: int
+    kind: str
+    cue: tuple[int, int] | None = None
+    source: tuple[int, int] | None = None
+    source_head: int | None = None  # token index of the source mention's head, for resolution
+    rule: str = "none"
+    confidence: float = PATTERN_PRIOR["none"]
+    parent: int | None = None
+    continues: int | None = None
+    inherit_from: int | None = None  # another attribution whose speaker this one takes
+    evidence: list[str] = field(default_factory=list)
+    # filled in by speakers.resolve_speakers
+    speaker: str | None = None
+    speaker_type: str = "unknown"
+    anonymous: dict | None = None
+    about: list[str] = field(default_factory=list)
+    quote: QuoteSpan | None = None
+
+    def text(self, doc: Doc) -> str:
+        return doc.text[self.start : self.end]
+
+
+def attribute(doc: Doc, *, include_beliefs: bool = False, headline: bool = False) -> list[Attribution]:
+    """All attributions in ``doc``, ordered by content start."""
+    finder = _Finder(doc, include_beliefs=include_beliefs, headline=headline)
+    return finder.run()
+
+
+class _Finder:
+    def __init__(self, doc: Doc, *, include_beliefs: bool, headline: bool) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.include_beliefs = include_beliefs
+        self.headline = headline
+        self.quotes = find_quotes(self.text)
+        # token index -> index of the innermost direct quote (outer span, marks included) holding it
+        self.in_quote: list[int | None] = [None] * len(doc)
+        self.quote_tokens: list[tuple[int, int]] = []
+        for qi, q in enumerate(self.quotes):
+            span = doc.char_span(q.outer_start, q.outer_end, alignment_mode="expand")
+            if span is None:
+                self.quote_tokens.append((0, 0))
+                continue
+            self.quote_tokens.append((span.start, span.end))
+            for t in range(span.start, span.end):
+                if self.in_quote[t] is None or self.quotes[self.in_quote[t]].parent is None or q.parent is not None:
+                    self.in_quote[t] = qi
+        self.paragraphs = _paragraph_bounds(self.text)
+
+    # --- shared helpers -------------------------------------------------------------------------------------
+
+    def top_quote_of(self, token_i: int) -> int | None:
+        qi = self.in_quote[token_i]
+        while qi is not None and self.quotes[qi].parent is not None:
+            qi = self.quotes[qi].parent
+        return qi
+
+    def is_cue(self, token: Token, direct: bool = True) -> bool:
+        if token.pos_ not in ("VERB", "AUX") and token.tag_ not in ("VBD", "VBZ", "VBP", "VBG", "VBN", "VB"):
+            return False
+        lemma = token.lemma_.lower()
+        if not is_reporting_lemma(lemma, self.include_beliefs):
+            return False
+        if not direct and lemma in SPEECH_ONLY_DIRECT:
+            return False
+        particle = PARTICLE_VERBS.get(lemma, "")
+        if particle and not any(c.dep_ == "prt" and c.lower_ == particle for c in token.children):
+            return False
+        return True
+
+    def cue_span(self, token: Token) -> tuple[int, int]:
+        """The cue's characters: the verb with its particle ('pointed out'), or 'according to'."""
+        start, end = token.idx, token.idx + len(token)
+        for child in token.children:
+            if child.dep_ == "prt" and child.i == token.i + 1:
+                end = child.idx + len(child)
+        return start, end
+
+    def paragraph_of(self, char: int) -> tuple[int, int]:
+        for p in self.paragraphs:
+            if p[0] <= char <= p[1]:
+                return p
+        return (0, len(self.text))
+
+    def subject_of(self, verb: Token) -> Token | None:
+        """The speaker's head token for a reporting verb, climbing through 'adding', conjuncts and 'who'."""
+        seen = 0
+        while verb is not None and seen < 4:
+            seen += 1
+            for child in verb.children:
+                if child.dep_ in ("nsubj", "nsubjpass") and self.in_quote[child.i] is None:
+                    if child.lower_ in ("who", "that") and verb.dep_ == "relcl":
+                        return verb.head
+                    if child.dep_ == "nsubjpass":
+                        agent = self.passive_agent(verb)
+                        return agent
+                    return child
+            for child in verb.children:  # 'according to X' and the agent of 'was told by X'
+                if child.dep_ == "agent":
+                    return self.passive_agent(verb)
+            if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head is not verb:
+                verb = verb.head  # 'adding ...', 'laughed and said', 'went on to say'
+                continue
+            break
+        return None
+
+    def passive_agent(self, verb: Token) -> Token | None:
+        for child in verb.children:
+            if child.dep_ == "agent":
+                for grandchild in child.children:
+                    if grandchild.dep_ == "pobj":
+                        return grandchild
+        return None
+
+    def mention_bounds(self, head: Token) -> tuple[int, int]:
+        """Characters of the noun phrase around ``head``, cut before relative clauses, appositions and commas."""
+        left = head.i
+        for tok in reversed(list(head.lefts)):
+            if tok.dep_ in _CUT_DEPS or self.in_quote[tok.i] is not None:
+                break
+            left = min(left, tok.left_edge.i)
+        right = head.i
+        for tok in head.rights:
+            if tok.dep_ in _CUT_DEPS or self.in_quote[tok.i] is not None or tok.is_punct:
+                break
+            if tok.dep_ in ("prep", "amod", "compound", "nummod", "pobj", "acl") or tok.pos_ in ("PROPN",):
+                if tok.dep_ == "acl" and not any(w.lower_ in ("familiar", "close") for w in tok.subtree):
+                    break
+                right = max(right, tok.right_edge.i)
+            else:
+                break
+        # keep inside the sentence and out of quotes
+        while left < head.i and (self.doc[left].is_punct or self.in_quote[left] is not None):
+            left += 1
+        while right > head.i and (self.doc[right].is_punct or self.in_quote[right] is not None):
+            right -= 1
+        # a named entity is never cut in half
+        for tok in (self.doc[left], self.doc[right]):
+            if tok.ent_type_:
+                ent = next((e for e in self.doc.ents if e.start <= tok.i < e.end), None)
+                if ent is not None:
+                    left, right = min(left, ent.start), max(right, ent.end - 1)
+        return self.doc[left].idx, self.doc[right].idx + len(self.doc[right])
+
+    def mention_between(self, start_tok: int, end_tok: int) -> tuple[tuple[int, int], int] | None:
+        """A mention made of the tokens start_tok..end_tok-1 (positional patterns), with its head."""
+        toks = [t for t in self.doc[start_tok:end_tok] if not t.is_space]
+        while toks and (toks[0].is_punct or toks[0].lower_ in ("and", "but")):
+            toks = toks[1:]
+        while toks and toks[-1].is_punct:
+            toks = toks[:-1]
+        if not toks or len(toks) > 12:
+            return None
+        if not any(t.pos_ in ("PROPN", "NOUN", "PRON") for t in toks):
+            return None
+        if any(self.in_quote[t.i] is not None for t in toks):
+            return None
+        head = _head_in(toks)
+        return (toks[0].idx, toks[-1].idx + len(toks[-1])), head.i
+
+    # --- the passes ---------------------------------------------------------------------------------------
+
+    def run(self) -> list[Attribution]:
+        direct = [self.direct_attribution(qi) for qi in range(len(self.quotes))]
+        indirect = self.indirect_attributions()
+        self.link_direct_by_parse(direct)
+        self.link_direct_by_position(direct)
+        self.link_direct_by_context(direct)
+        merged = self.merge(direct, indirect)
+        return merged
+
+    def direct_attribution(self, qi: int) -> Attribution:
+        q = self.quotes[qi]
+        return Attribution(start=q.start, end=q.end, kind="direct", quote=q, parent=q.parent, continues=q.continues)
+
+    def link(self, a: Attribution, verb: Token | None, rule: str, cue: tuple[int, int] | None = None) -> None:
+        """Give ``a`` its cue and source from a reporting verb (or a cue without a verb)."""
+        a.rule = rule
+        a.confidence = PATTERN_PRIOR[rule]
+        if verb is not None:
+            a.cue = cue or self.cue_span(verb)
+            subject = self.subject_of(verb)
+            if subject is not None:
+                a.source = self.mention_bounds(subject)
+                a.source_head = subject.i
+            else:
+                positional = self.source_near_verb(verb, a)
+                if positional is not None:
+                    a.source, a.source_head = positional
+        elif cue is not None:
+            a.cue = cue
+        a.evidence.append(f"cue by {rule}")
+
+    def source_near_verb(self, verb: Token, a: Attribution) -> tuple[tuple[int, int], int] | None:
+        """'said X' with no parsed subject: the noun phrase right after (or before) the verb."""
+        sent = verb.sent
+        after_end = verb.i + 1
+        while after_end < sent.end and not (self.doc[after_end].is_punct and self.doc[after_end].text != "."):
+            if self.doc[after_end].text == "." or self.in_quote[after_end] is not None:
+                break
+            after_end += 1
+        found = self.mention_between(verb.i + 1, after_end)
+        if found is not None:
+            return found
+        before_start = verb.i
+        while before_start > sent.start and not self.doc[before_start - 1].is_punct:
+            if self.in_quote[before_start - 1] is not None:
+                break
+            before_start -= 1
+        return self.mention_between(before_start, verb.i)
+
+    def link_direct_by_parse(self, direct: list[Attribution]) -> None:
+        """A reporting verb outside the quote whose clausal complement is inside it."""
+        for token in self.doc:
+            if self.in_quote[token.i] is not None or not self.is_cue(token):
+                continue
+            for child in token.children:
+                if child.dep_ not in _CLAUSE_DEPS:
+                    continue
+                qi = self.top_quote_of(child.i)
+                if qi is None or direct[qi].cue is not None:
+                    continue
+                if not self.same_sentence_window(token, qi):
+                    continue
+                self.link(direct[qi], token, "parse")
+
+    def same_sentence_window(self, token: Token, qi: int) -> bool:
+        """The verb sits right before or after the quote, with no other quote between them."""
+        q_start, q_end = self.quote_tokens[qi]
+        lo, hi = (token.i, q_start) if token.i < q_start else (q_end, token.i)
+        if hi - lo > 25:
+            return False
+        return not any(self.in_quote[i] is not None and self.top_quote_of(i) != qi for i in range(lo, hi))
+
+    def link_direct_by_position(self, direct: list[Attribution]) -> None:
+        """Cues right after the quote ('"...," she said') or right before it ('She said: "..."')."""
+        for qi, a in enumerate(direct):
+            if a.cue is not None or a.parent is not None:
+                continue
+            q_start, q_end = self.quote_tokens[qi]
+            if q_end <= q_start:
+                continue
+            if self.cue_after(qi, a, q_end) or self.cue_before(qi, a, q_start):
+                continue
+            self.dash_after(qi, a, q_end)
+
+    def cue_after(self, qi: int, a: Attribution, q_end: int) -> bool:
+        # the clause after the closing mark, up to the sentence's end or the next quote
+        i = q_end
+        limit = min(len(self.doc), q_end + 14)
+        ends_sentence = self.text[a.end - 1 : a.end] in (".", "!", "?") if a.quote and a.quote.closed else True
+        if ends_sentence and i < len(self.doc) and self.doc[i].is_alpha and self.doc[i].is_title:
+            # '"We won." She left.': a new sentence; only a short 'She said.' counts
+            limit = min(limit, i + 5)
+        while i < limit:
+            tok = self.doc[i]
+            if "\n" in tok.text or self.in_quote[i] is not None:
+                return False
+            if tok.text in (".", "!", "?", ";"):
+                return False
+            if self.is_cue(tok):
+                self.link(a, tok, "adjacent-after")
+                if a.source is None:
+                    found = self.mention_between(q_end, tok.i) or self.mention_after(tok)
+                    if found is not None:
+                        a.source, a.source_head = found
+                return True
+            i += 1
+        return False
+
+    def mention_after(self, verb: Token) -> tuple[tuple[int, int], int] | None:
+        end = verb.i + 1
+        while end < len(self.doc) and not self.doc[end].is_punct and "\n" not in self.doc[end].text:
+            end += 1
+        return self.mention_between(verb.i + 1, end)
+
+    def cue_before(self, qi: int, a: Attribution, q_start: int) -> bool:
+        i = q_start - 1
+        limit = max(0, q_start - 25)
+        while i >= limit:
+            tok = self.doc[i]
+            if "\n" in tok.text or self.in_quote[i] is not None:
+                return False
+            if tok.text in (".", "!", "?", ";") and i < q_start - 1:
+                return False
+            if tok.lower_ == "according" and i + 1 < len(self.doc) and self.doc[i + 1].lower_ == "to":
+                self.according_to(a, tok)
+                return True
+            if self.is_cue(tok):
+                self.link(a, tok, "adjacent-before")
+                return True
+            i -= 1
+        return False
+
+    def according_to(self, a: Attribution, according: Token) -> None:
+        to = self.doc[according.i + 1]
+        a.rule = "according-to"
+        a.confidence = PATTERN_PRIOR["according-to"]
+        a.cue = (according.idx, to.idx + len(to))
+        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+        if pobj is None:
+            end = to.i + 1
+            while end < len(self.doc) and not self.doc[end].is_punct:
+                end += 1
+            found = self.mention_between(to.i + 1, end)
+            if found:
+                a.source, a.source_head = found
+        else:
+            a.source = self.mention_bounds(pobj)
+            a.source_head = pobj.i
+        a.evidence.append("cue by according-to")
+
+    def dash_after(self, qi: int, a: Attribution, q_end: int) -> bool:
+        """'"...," - Commissioner X' at the end of a paragraph: the name after the dash is the speaker."""
+        if q_end >= len(self.doc) or self.doc[q_end].text not in ("-", "\u2013", "\u2014", "--"):
+            return False
+        end = q_end + 1
+        while end < len(self.doc) and "\n" not in self.doc[end].text and self.doc[end].text not in (".", ";"):
+            end += 1
+        found = self.mention_between(q_end + 1, end)
+        if found is None:
+            return False
+        a.cue = (self.doc[q_end].idx, self.doc[q_end].idx + len(self.doc[q_end]))
+        a.source, a.source_head = found
+        a.rule, a.confidence = "dash", PATTERN_PRIOR["dash"]
+        a.evidence.append("cue by dash after the quote")
+        return True
+
+    def link_direct_by_context(self, direct: list[Attribution]) -> None:
+        """Quotes with no cue of their own: a colon paragraph, a sibling, a continuation, a floating quote."""
+        for qi, a in enumerate(direct):
+            if a.cue is not None or a.parent is not None:
+                continue
+            if a.continues is not None:
+                a.inherit_from, a.rule = a.continues, "continuation"
+                a.confidence = PATTERN_PRIOR["continuation"]
+                a.evidence.append("continues the quote of the previous paragraph")
+                continue
+            if self.headline and self.headline_colon(a):
+                continue
+            if self.colon_paragraph(a):
+                continue
+            sibling = self.sibling_in_paragraph(qi, direct)
+            if sibling is not None:
+                a.inherit_from, a.rule = sibling, "same-paragraph"
+                a.confidence = PATTERN_PRIOR["same-paragraph"]
+                a.evidence.append("same paragraph as an attributed quote")
+                continue
+            floating = self.floating_source(qi, direct)
+            if floating is not None:
+                a.inherit_from, a.rule = floating, "floating"
+                a.confidence = PATTERN_PRIOR["floating"]
+                a.evidence.append("quote paragraph following an attributed quote")
+                continue
+            self.previous_sentence_subject(qi, a)
+
+    def headline_colon(self, a: Attribution) -> bool:
+        """'Trump: "..."' and 'Pat Caddell: Voters worried ...' in a headline."""
+        colon = self.text.find(":")
+        if colon <= 0 or colon > a.start:
+            return False
+        head_span = self.doc.char_span(0, colon, alignment_mode="contract")
+        if head_span is None or not 1 <= len(head_span) <= 6 or not any(t.pos_ == "PROPN" for t in head_span):
+            return False
+        a.cue = (colon, colon + 1)
+        a.source = (head_span.start_char, head_span.end_char)
+        a.source_head = head_span.root.i
+        a.rule, a.confidence = "headline-colon", PATTERN_PRIOR["headline-colon"]
+        a.evidence.append("headline 'Speaker: quote'")
+        return True
+
+    def colon_paragraph(self, a: Attribution) -> bool:
+        """A quote paragraph introduced by a previous paragraph that ends in a colon ('Caddell continued:')."""
+        p_start, _ = self.paragraph_of(a.start)
+        if a.quote is None or self.text[p_start : a.quote.open_mark].strip():
+            return False
+        prev = _previous_paragraph(self.paragraphs, p_start)
+        if prev is None or not self.text[prev[0] : prev[1]].rstrip().endswith(":"):
+            return False
+        span = self.doc.char_span(prev[0], prev[1], alignment_mode="contract")
+        if span is None:
+            return False
+        for tok in reversed(span):
+            if self.is_cue(tok):
+                self.link(a, tok, "colon-paragraph")
+                return True
+        # 'From Chairwoman X:' has no verb: the colon is the cue, the phrase before it the speaker
+        found = self.mention_between(span.start, span.end)
+        if found is not None and len(span) <= 8:
+            colon = self.text.rstrip().rfind(":", prev[0], prev[1] + 1)
+            a.cue = (colon, colon + 1)
+            a.source, a.source_head = found
+            a.rule, a.confidence = "colon-paragraph", PATTERN_PRIOR["colon-paragraph"]
+            a.evidence.append("introduced by the previous paragraph's colon")
+            return True
+        return False
+
+    def sibling_in_paragraph(self, qi: int, direct: list[Attribution]) -> int | None:
+        para = self.paragraph_of(self.quotes[qi].start)
+        candidates = [
+            j
+            for j, other in enumerate(direct)
+            if j != qi and other.parent is None and other.cue is not None and other.source is not None
+            and para[0] <= other.start <= para[1]
+        ]
+        before = [j for j in candidates if j < qi]
+        after = [j for j in candidates if j > qi]
+        if before:
+            return before[-1]
+        return after[0] if after else None
+
+    def floating_source(self, qi: int, direct: list[Attribution]) -> int | None:
+        """The quote opens its paragraph and the previous paragraph's last quote is attributed."""
+        q = self.quotes[qi]
+        p_start, _ = self.paragraph_of(q.start)
+        if self.text[p_start : q.open_mark].strip():
+            return None
+        prev = _previous_paragraph(self.paragraphs, p_start)
+        if prev is None:
+            return None
+        in_prev = [j for j, o in enumerate(direct) if o.parent is None and prev[0] <= o.start <= prev[1]]
+        if not in_prev:
+            return None
+        last = in_prev[-1]
+        if direct[last].source is None and direct[last].inherit_from is None:
+            return None
+        # the previous paragraph must end with that quote's attribution, not with new narrative
+        tail = self.text[direct[last].end : prev[1]]
+        if len(tail.split()) > 12:
+            return None
+        return last
+
+    def previous_sentence_subject(self, qi: int, a: Attribution) -> None:
+        """A quote sentence right after a sentence whose subject is a person: low-confidence attribution."""
+        q_start, _ = self.quote_tokens[qi]
+        if q_start == 0:
+            return
+        sent = self.doc[q_start].sent
+        if sent.start != q_start and self.doc[sent.start : q_start].text.strip(" \n\"'\u201c\u2018"):
+            return
+        prev_tok = sent.start - 1
+        while prev_tok >= 0 and self.doc[prev_tok].is_space:
+            prev_tok -= 1
+        if prev_tok < 0:
+            return
+        prev_sent = self.doc[prev_tok].sent
+        if self.text.count("\n", prev_sent.end_char, a.start) > 1:
+            return
+        root = prev_sent.root
+        subject = next((c for c in root.children if c.dep_ in ("nsubj",)), None)
+        if subject is None or self.in_quote[subject.i] is not None:
+            return
+        if not (subject.ent_type_ == "PERSON" or subject.lower_ in PERSONAL_PRONOUNS):
+            return
+        a.source = self.mention_bounds(subject)
+        a.source_head = subject.i
+        a.rule, a.confidence = "previous-sentence", PATTERN_PRIOR["previous-sentence"]
+        a.evidence.append("subject of the previous sentence")
+
+    # --- indirect speech ----------------------------------------------------------------------------------
+
+    def indirect_attributions(self) -> list[Attribution]:
+        found: list[Attribution] = []
+        for token in self.doc:
+            if self.in_quote[token.i] is not None:
+                continue
+            if token.lower_ == "according" and token.i + 1 < len(self.doc) and self.doc[token.i + 1].lower_ == "to":
+                a = self.according_to_clause(token)
+                if a is not None:
+                    found.append(a)
+                continue
+            if not self.is_cue(token, direct=False):
+                continue
+            lemma = token.lemma_.lower()
+            for child in token.children:
+                if child.dep_ != "ccomp":
+                    continue
+                if lemma in WEAK_VERBS and not any(c.dep_ == "mark" for c in child.children):
+                    continue
+                content = self.clause_bounds(child, token)
+                if content is None:
+                    continue
+                a = Attribution(start=content[0], end=content[1], kind="indirect")
+                self.link(a, token, "indirect")
+                if a.source is None:
+                    continue
+                found.append(a)
+        return found
+
+    def clause_bounds(self, clause: Token, verb: Token) -> tuple[int, int] | None:
+        toks = [t for t in clause.subtree if t.i != verb.i]
+        # a complement stays on its side of the verb
+        toks = [t for t in toks if (t.i > verb.i) == (clause.i > verb.i)]
+        if len(toks) < 3:
+            return None
+        lo, hi = toks[0].i, toks[-1].i
+        while hi > lo and (self.doc[hi].is_punct and self.doc[hi].text not in QUOTE_MARK_CHARS or self.doc[hi].is_space):
+            hi -= 1
+        while lo < hi and (self.doc[lo].is_punct and self.doc[lo].text not in QUOTE_MARK_CHARS or self.doc[lo].is_space):
+            lo += 1
+        if "\n" in self.doc[lo : hi + 1].text:
+            return None
+        if not any(t.pos_ in ("VERB", "AUX") for t in self.doc[lo : hi + 1]):
+            return None
+        return self.doc[lo].idx, self.doc[hi].idx + len(self.doc[hi])
+
+    def according_to_clause(self, according: Token) -> Attribution | None:
+        """'..., according to X.' or 'According to X, ...': the rest of the sentence is the content."""
+        sent = according.sent
+        pp_end = according.i + 2
+        to = self.doc[according.i + 1]
+        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+        if pobj is not None:
+            pp_end = pobj.right_edge.i + 1
+        before = [t for t in self.doc[sent.start : according.i] if not t.is_space]
+        after = [t for t in self.doc[pp_end : sent.end] if not t.is_space]
+        side = before if len(before) >= len(after) else after
+        side = [t for t in side if not (t.is_punct and t.text not in QUOTE_MARK_CHARS)]
+        if len(side) < 3 or not any(t.pos_ in ("VERB", "AUX") for t in side):
+            return None
+        lo, hi = side[0], side[-1]
+        a = Attribution(start=lo.idx, end=hi.idx + len(hi), kind="indirect")
+        self.according_to(a, according)
+        a.rule, a.confidence = "indirect-according-to", PATTERN_PRIOR["indirect-according-to"]
+        return a if a.source is not None else None
+
+    # --- putting direct and indirect together -------------------------------------------------------------
+
+    def merge(self, direct: list[Attribution], indirect: list[Attribution]) -> list[Attribution]:
+        """One record per utterance: an indirect content that is a direct quote adds nothing; one that holds a
+        direct quote among its own words becomes a mixed quote and the direct one is folded into it."""
+        keep_direct = [True] * len(direct)
+        out_indirect: list[Attribution] = []
+        for ind in indirect:
+            inside = [
+                qi for qi, d in enumerate(direct)
+                if d.parent is None and ind.start <= d.quote.outer_start and d.quote.outer_end <= ind.end + 1
+            ]
+            crossing = [
+                qi for qi, d in enumerate(direct)
+                if d.quote.outer_start < ind.start < d.quote.outer_end or d.quote.outer_start < ind.end < d.quote.end
+            ]
+            if crossing:
+                continue  # the clause sits inside or across a quote: the direct record covers it
+            if not inside:
+                out_indirect.append(ind)
+                continue
+            outside_words = self.text[ind.start : ind.end]
+            for qi in inside:
+                d = direct[qi]
+                outside_words = outside_words.replace(self.text[d.quote.outer_start : d.quote.outer_end], " ")
+            words = [w for w in outside_words.split() if any(ch.isalnum() for ch in w)]
+            if len(words) <= 1:  # '"..."' or 'that "..."': the direct quote is the content
+                for qi in inside:
+                    if direct[qi].cue is None or direct[qi].rule in ("floating", "previous-sentence", "none"):
+                        direct[qi].cue, direct[qi].source = ind.cue, ind.source
+                        direct[qi].source_head, direct[qi].rule = ind.source_head, "parse"
+                        direct[qi].confidence = PATTERN_PRIOR["parse"]
+                        direct[qi].inherit_from = None
+                continue
+            ind.kind = "mixed"
+            for qi in inside:  # the content holds the whole quote, closing mark included
+                ind.start = min(ind.start, direct[qi].quote.outer_start)
+                ind.end = max(ind.end, direct[qi].quote.outer_end)
+            ind.confidence = max(ind.confidence, PATTERN_PRIOR["adjacent-before"])
+            ind.evidence.append("holds a direct quote among reported words")
+            for qi in inside:
+                keep_direct[qi] = False
+            out_indirect.append(ind)
+        kept = [d for qi, d in enumerate(direct) if keep_direct[qi] and self.worth_keeping(d)]
+        # references between direct quotes are by index: remap them to the kept list
+        index_of = {id(d): n for n, d in enumerate(kept)}
+        for d in kept:
+            d.parent = _remap(direct, d.parent, index_of)
+            d.continues = _remap(direct, d.continues, index_of)
+            d.inherit_from = _remap(direct, d.inherit_from, index_of)
+        merged = kept + out_indirect
+        merged.sort(key=lambda r: (r.start, -r.end))
+        order = {id(r): n for n, r in enumerate(merged)}
+        for r in merged:
+            for attr in ("parent", "continues", "inherit_from"):
+                ref = getattr(r, attr)
+                if ref is not None:
+                    setattr(r, attr, order[id(kept[ref])])
+        return merged
+
+    def worth_keeping(self, d: Attribution) -> bool:
+        """Scare quotes and titles ('the so-called "deal"', '"Titanic"') are not quotations."""
+        if d.cue is not None or d.inherit_from is not None or d.source is not None:
+            return True
+        if d.parent is not None:
+            return len(self.text[d.start : d.end].split()) >= 2
+        words = self.text[d.start : d.end].split()
+        if self.headline:
+            return len(words) >= 2
+        if len(words) < 4:
+            return False
+        # Title Case Without A Verb is a title
+        alpha = [w for w in words if w[:1].isalpha()]
+        if alpha and sum(w[0].isupper() for w in alpha) / len(alpha) > 0.8 and len(words) < 10:
+            return False
+        return True
+
+
+def _remap(items: list[Attribution], ref: int | None, index_of: dict[int, int]) -> int | None:
+    if ref is None:
+        return None
+    return index_of.get(id(items[ref]))
+
+
+def _head_in(tokens: list[Token]) -> Token:
+    """The syntactic head among ``tokens``, preferring a name or pronoun."""
+    ids = {t.i for t in tokens}
+    heads = [t for t in tokens if t.head.i not in ids or t.head.i == t.i]
+    for t in heads:
+        if t.pos_ in ("PROPN", "PRON"):
+            return t
+    for t in tokens:
+        if t.ent_type_ == "PERSON":
+            return t
+    return heads[0] if heads else tokens[-1]
+
+
+def _paragraph_bounds(text: str) -> list[tuple[int, int]]:
+    spans = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((pos, pos + len(line.rstrip("\r"))))
+        pos += len(line) + 1
+    return spans
+
+
+def _previous_paragraph(paragraphs: list[tuple[int, int]], p_start: int) -> tuple[int, int] | None:
+    prev = None
+    for p in paragraphs:
+        if p[0] >= p_start:
+            break
+        prev = p
+    return prev
+
+
+def anonymous_head(head: Token) -> bool:
+    return head.lower_ in ANONYMOUS_NOUNS
+
+
+__all__ = ["Attribution", "PATTERN_PRIOR", "Span", "attribute"]

@@ -1,0 +1,137 @@
+"""Word lists the rules share: reporting verbs, titles, anonymous-source nouns, person role nouns, gender."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+# Verbs that report speech or writing, by lemma. Belief verbs (think, believe) are kept apart: they report a
+# state of mind, not a statement, and a quote tool that counts them as quotes misleads its readers.
+SPEECH_VERBS = frozenset(
+    """
+    say tell add state claim argue contend insist maintain explain note warn admit acknowledge announce assert
+    reply respond answer ask comment remark observe declare proclaim report reveal disclose confirm deny
+    suggest propose recommend urge demand write tweet post post blog predict promise pledge vow estimate allege
+    complain concede confess boast brag joke quip laugh scoff sneer shout yell scream cry whisper mutter
+    murmur exclaim reiterate repeat stress emphasize emphasise underline highlight point mention recall
+    recount describe characterize characterise call dub label brand praise criticize criticise slam blast
+    attack accuse condemn denounce decry lament bemoan mourn acknowledge agree disagree concur counter rebut
+    retort caution advise inform notify testify swear affirm aver avow contend conclude continue elaborate
+    clarify specify indicate signal hint imply speculate wonder question challenge dispute reject dismiss
+    protest object plead beg appeal implore tell informed told told announce proclaim insist charge blame
+    credit thank apologize apologise concede forecast project calculate guess assure reassure threaten
+    order instruct direct command invite welcome celebrate hail applaud tout champion defend justify
+    rationalize rationalise summarize summarise sum acknowledge add chime interject interrupt begin start
+    go share stress read rule find determine decide
+    """.split()
+)
+
+BELIEF_VERBS = frozenset(
+    "think believe feel know hope fear expect doubt suspect reckon figure assume consider understand".split()
+)
+
+# Verbs that introduce a quote after a colon or as the next sentence but rarely take a that-clause.
+SPEECH_ONLY_DIRECT = frozenset("continue begin start go chime interject interrupt laugh joke quip cry".split())
+
+# Phrases whose head word alone is no cue ('point' needs 'out', 'go' needs 'on').
+PARTICLE_VERBS = {"point": "out", "go": "on", "sum": "up", "chime": "in", "read": None}
+
+# Verbs too vague to report speech unless their object or a colon says so ('read', 'rule', 'find').
+WEAK_VERBS = frozenset("read rule find determine decide go begin start share call credit thank".split())
+
+TITLES = frozenset(
+    """
+    mr mrs ms miss mx dr prof sir dame lord lady rev reverend fr father sister brother rabbi imam sheikh
+    president vice prime minister premier chancellor secretary senator sen rep representative congressman
+    congresswoman governor gov mayor judge justice chief officer commissioner inspector detective sergeant sgt
+    lieutenant lt captain capt major maj colonel col general gen admiral adm corporal cpl private pvt king queen
+    prince princess duke duchess pope bishop archbishop cardinal ambassador councillor councilor councilman
+    councilwoman chairman chairwoman chair ceo director attorney speaker leader coach professor doctor nurse
+    """.split()
+)
+
+# Nouns that name an unnamed source when no name goes with them.
+ANONYMOUS_NOUNS = frozenset(
+    """
+    source sources insider insiders official officials person people aide aides adviser advisers advisor
+    advisors friend friends confidant confidants someone somebody individual individuals employee employees
+    staffer staffers member members witness witnesses resident residents observer observers spokesperson
+    spokesman spokeswoman representative representatives diplomat diplomats executive executives
+    """.split()
+)
+
+# Phrases that always mark an anonymous source, however they are determined.
+ANONYMOUS_PHRASES = (
+    "familiar with",
+    "close to",
+    "with knowledge of",
+    "who spoke on condition of anonymity",
+    "who declined to be named",
+    "who asked not to be named",
+    "who did not want to be named",
+    "speaking on condition of anonymity",
+    "briefed on",
+)
+
+ORG_NOUNS = frozenset(
+    """
+    ministry department agency government administration police company firm council committee office
+    commission court authority authorities board bureau service army military party union organization
+    organisation group team club federation association institute university hospital embassy parliament
+    congress senate house cabinet spokesperson fund bank regulator watchdog
+    """.split()
+)
+
+PRONOUNS_MALE = frozenset({"he", "him", "his", "himself"})
+PRONOUNS_FEMALE = frozenset({"she", "her", "hers", "herself"})
+PRONOUNS_PLURAL = frozenset({"they", "them", "their", "theirs", "themselves"})
+PRONOUNS_FIRST = frozenset({"i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves"})
+PERSONAL_PRONOUNS = PRONOUNS_MALE | PRONOUNS_FEMALE | PRONOUNS_PLURAL
+
+MALE_TITLES = frozenset({"mr", "sir", "lord", "king", "prince", "duke", "father", "brother", "congressman",
+                         "councilman", "chairman", "fr"})
+FEMALE_TITLES = frozenset({"mrs", "ms", "miss", "dame", "lady", "queen", "princess", "duchess", "sister",
+                           "congresswoman", "councilwoman", "chairwoman"})
+
+
+def _read_words(name: str) -> frozenset[str]:
+    text = resources.files("quotegraph.resources").joinpath(name).read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+
+
+# Names on both of coreferee's lists (which mix several countries) that English-language news uses for one
+# gender far more often than the other.
+_ENGLISH_USAGE = {
+    "female": "karen maria andrea jean nicola simone michele michelle carol carmen ingrid kirsten "
+              "laurence dominique claude vivian beverly lindsay kelly shannon tracy stacy leslie lesley "
+              "ashley whitney courtney brooke paige sydney allison alexis morgan",
+    "male": "luca nikita ryan dylan evan kyle chris",
+}
+
+
+@lru_cache(maxsize=1)
+def first_name_genders() -> dict[str, str]:
+    """First name (lower case) -> 'male' | 'female'; names on both lists are ambiguous unless English usage
+    settles them."""
+    female = _read_words("female_names.dat")
+    male = _read_words("male_names.dat")
+    genders = {name: "female" for name in female - male}
+    genders.update({name: "male" for name in male - female})
+    for gender, names in _ENGLISH_USAGE.items():
+        for name in names.split():
+            if name in female and name in male:
+                genders[name] = gender
+    return genders
+
+
+@lru_cache(maxsize=1)
+def gendered_nouns() -> dict[str, str]:
+    """Role nouns with a gender ('actress', 'grandfather') -> 'male' | 'female'."""
+    nouns = {w: "female" for w in _read_words("exclusively_female_words.dat")}
+    nouns.update({w: "male" for w in _read_words("exclusively_male_words.dat")})
+    return nouns
+
+
+def is_reporting_lemma(lemma: str, include_beliefs: bool = False) -> bool:
+    lemma = lemma.lower()
+    return lemma in SPEECH_VERBS or (include_beliefs and lemma in BELIEF_VERBS)

@@ -1,0 +1,444 @@
+"""Speakers: from a mention as written ('She', 'Mr. Thompson', 'a palace insider') to a canonical speaker.
+
+No coreference library works offline here, so this is quotegraph's own in-article resolver:
+- people are clustered by name: a full name introduces a person, later surnames, first names and titled forms
+  ('Thompson', 'Mr. Thompson', 'Dana') join the full name they match;
+- pronouns go to the nearest preceding person of compatible gender and number, preferring earlier speakers;
+- descriptors ('the attorney', 'the former senator') go to the person the article described that way, or else to
+  the most salient person of compatible gender;
+- anonymous sources are typed (role, affiliation, number) and never pinned on a named person.
+Every decision appends a line to the attribution's evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from spacy.tokens import Doc, Span, Token
+
+from quotegraph.attribution import Attribution
+from quotegraph.lexicon import (
+    ANONYMOUS_NOUNS,
+    ANONYMOUS_PHRASES,
+    FEMALE_TITLES,
+    MALE_TITLES,
+    ORG_NOUNS,
+    PRONOUNS_FEMALE,
+    PRONOUNS_FIRST,
+    PRONOUNS_MALE,
+    PRONOUNS_PLURAL,
+    TITLES,
+    _read_words,
+    first_name_genders,
+    gendered_nouns,
+)
+
+_ORG_LABELS = ("ORG", "GPE", "NORP", "FAC")
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+_SPOKES = frozenset({"spokesman", "spokeswoman", "spokesperson", "representative", "statement", "release"})
+
+
+@lru_cache(maxsize=1)
+def person_nouns() -> frozenset[str]:
+    return _read_words("person_words.dat")
+
+
+@dataclass
+class Person:
+    name: str  # canonical: the fullest form seen
+    parts: list[str]
+    gender: str | None = None
+    descriptors: set[str] = field(default_factory=set)
+    first_char: int = 0
+    mentions: list[int] = field(default_factory=list)  # character offsets where the person is named
+
+
+@dataclass
+class SpeakerContext:
+    """What one article says about its people and organizations, shared by its headline and its body."""
+
+    people: list[Person] = field(default_factory=list)
+    anonymous_ids: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
+    last_anonymous: str | None = None
+
+    def find_by_name(self, words: list[str]) -> Person | None:
+        """The person a name form refers to: the full name itself, or a unique surname / first-name match.
+        A title with a gender ('Mr. Thompson') keeps to people of that gender."""
+        title_gender = _gender_of([], words[:1]) if words else None
+        words = [w for w in words if w.lower().rstrip(".") not in TITLES]
+        if not words:
+            return None
+        full = " ".join(words).lower()
+        for p in self.people:
+            if p.name.lower() == full:
+                return p
+        matches = [
+            p for p in self.people
+            if len(p.parts) > 1 and (
+                words[-1].lower() == p.parts[-1].lower()
+                or (len(words) == 1 and words[0].lower() == p.parts[0].lower())
+                or (len(words) > 1 and full.endswith(" " + p.parts[-1].lower()) and words[0].lower() == p.parts[0].lower())
+            )
+        ]
+        if len(words) > 1:
+            matches = [p for p in matches if words[0].lower() in (p.parts[0].lower(),) or len(words) == 1]
+        if title_gender is not None:
+            matches = [p for p in matches if p.gender in (None, title_gender)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:  # two people of one surname: the one named most recently
+            return max(matches, key=lambda p: p.mentions[-1] if p.mentions else -1)
+        return None
+
+
+def _clean_name(span: Span | list[Token], keep_title: bool = False) -> list[str]:
+    words = [t.text for t in span if not t.is_punct or t.text in ("-", ".")]
+    words = [_POSSESSIVE.sub("", w) for w in words if w not in ("'s", "’s")]
+    while not keep_title and words and words[0].lower().rstrip(".") in TITLES:
+        words = words[1:]
+    while words and words[0].lower() == "the":
+        words = words[1:]
+    return [w for w in words if w and w != "."]
+
+
+def _gender_of(words: list[str], title_words: list[str]) -> str | None:
+    for w in title_words:
+        w = w.lower().rstrip(".")
+        if w in MALE_TITLES:
+            return "male"
+        if w in FEMALE_TITLES:
+            return "female"
+    if words:
+        return first_name_genders().get(words[0].lower())
+    return None
+
+
+def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerContext:
+    """Cluster the PERSON names of ``doc`` into people (adding to ``context`` when given)."""
+    ctx = context or SpeakerContext()
+    for ent in doc.ents:
+        if ent.label_ != "PERSON":
+            continue
+        words = _clean_name(ent)
+        if not words or not any(w[:1].isupper() for w in words):
+            continue
+        title_words = [doc[i].text for i in range(max(0, ent.start - 2), ent.start)] + [ent[0].text]
+        person = ctx.find_by_name(words)
+        if person is None or (len(words) > 1 and len(person.parts) > 1 and words[0].lower() != person.parts[0].lower()
+                              and words[-1].lower() == person.parts[-1].lower() and len(words) >= 2):
+            if person is not None and len(words) >= 2:
+                person = None  # 'Mark Thompson' and 'Dana Thompson' are two people
+            if person is None:
+                person = Person(name=" ".join(words), parts=words, first_char=ent.start_char)
+                ctx.people.append(person)
+        elif len(words) > len(person.parts):
+            person.name, person.parts = " ".join(words), words
+        person.mentions.append(ent.start_char)
+        if person.gender is None:
+            person.gender = _gender_of(person.parts if len(person.parts) > 1 else [], title_words)
+        _collect_descriptors(doc, ent, person)
+    return ctx
+
+
+def _collect_descriptors(doc: Doc, ent: Span, person: Person) -> None:
+    """Role nouns the article attaches to a person: 'attorney Karen Webb', 'Webb, an attorney', 'Webb is 58'."""
+    i = ent.start - 1
+    while i >= 0 and doc[i].pos_ in ("NOUN", "ADJ", "PROPN") and doc[i].ent_type_ != "PERSON" and ent.start - i <= 4:
+        word = doc[i].lower_.rstrip(".")
+        if doc[i].pos_ == "NOUN" or word in TITLES or word in person_nouns():
+            person.descriptors.add(doc[i].lemma_.lower() if doc[i].pos_ == "NOUN" else word)
+        i -= 1
+    root = ent.root
+    for child in root.children:
+        if child.dep_ == "appos":
+            for t in child.subtree:
+                if t.pos_ == "NOUN":
+                    person.descriptors.add(t.lemma_.lower())
+            if child.like_num:
+                person.descriptors.add("year-old")
+    if root.dep_ in ("nsubj",) and root.head.lemma_ == "be":
+        for child in root.head.children:
+            if child.dep_ == "attr":
+                for t in child.subtree:
+                    if t.pos_ == "NOUN":
+                        person.descriptors.add(t.lemma_.lower())
+    for t in person.descriptors.copy():
+        g = gendered_nouns().get(t)
+        if g and person.gender is None:
+            person.gender = g
+
+
+def resolve_speakers(doc: Doc, attributions: list[Attribution], context: SpeakerContext | None = None) -> SpeakerContext:
+    """Fill speaker, speaker_type, anonymous and about on each attribution, in text order."""
+    in_headline = context is not None  # a headline is resolved against the body's people
+    ctx = build_context(doc, context)
+    resolver = _Resolver(doc, ctx, attributions, in_headline)
+    for a in attributions:
+        if a.inherit_from is None:
+            resolver.resolve(a)
+    for a in attributions:  # inherited speakers after their donors are known
+        if a.inherit_from is not None:
+            donor = attributions[a.inherit_from]
+            hops = 0
+            while donor.inherit_from is not None and hops < 20:
+                donor = attributions[donor.inherit_from]
+                hops += 1
+            a.speaker, a.speaker_type, a.anonymous = donor.speaker, donor.speaker_type, donor.anonymous
+            if a.source is None:
+                a.source, a.source_head = donor.source, donor.source_head
+            if a.cue is None:
+                a.cue = donor.cue
+            a.evidence.append(f"speaker taken from the quote at {donor.start}")
+            a.confidence = min(a.confidence, donor.confidence)
+    for a in attributions:
+        a.about = resolver.about(a)
+    return ctx
+
+
+class _Resolver:
+    def __init__(self, doc: Doc, ctx: SpeakerContext, attributions: list[Attribution], in_headline: bool) -> None:
+        self.doc = doc
+        self.ctx = ctx
+        self.attributions = attributions
+        self.in_headline = in_headline
+
+    def position(self, span: Span) -> int:
+        """Where a mention sits for 'earlier than' tests: everything in the body precedes a headline's reader."""
+        return 10**12 if self.in_headline else span.start_char
+
+    def resolve(self, a: Attribution) -> None:
+        if a.source is None:
+            a.speaker_type = "unknown"
+            a.confidence = min(a.confidence, 0.4)
+            return
+        span = self.doc.char_span(a.source[0], a.source[1], alignment_mode="expand")
+        if span is None:
+            return
+        mention = span.text
+        head = self.doc[a.source_head] if a.source_head is not None else span.root
+        lower = head.lower_
+
+        if lower in PRONOUNS_MALE | PRONOUNS_FEMALE:
+            self.resolve_pronoun(a, span, "male" if lower in PRONOUNS_MALE else "female")
+            return
+        if lower in PRONOUNS_FIRST:
+            a.speaker_type = "unknown"
+            a.evidence.append(f"'{mention}' is the first person: the speaker is the writer or an interviewee")
+            a.confidence *= 0.6
+            return
+        person = self.person_in(span)
+        if person is not None and not self.is_anonymous(span, head):
+            a.speaker, a.speaker_type = person.name, "person"
+            a.evidence.append(f"'{mention}' -> '{person.name}' by name")
+            return
+        if self.is_anonymous(span, head):
+            self.anonymous(a, span, head)
+            return
+        org = self.organization_in(span, head, allow_spokes=head.lemma_.lower() in _SPOKES)
+        if org is not None:
+            a.speaker, a.speaker_type = org, "organization"
+            a.evidence.append(f"'{mention}' -> '{org}' as an organization")
+            return
+        if lower in PRONOUNS_PLURAL:
+            self.resolve_plural(a, span)
+            return
+        looks_like_name = head.pos_ == "PROPN" or (
+            head.text[:1].isupper() and head.lower_ not in person_nouns() and head.pos_ == "NOUN"
+            and head.lower_ not in ORG_NOUNS and not head.ent_type_
+        )  # the small model tags some sentence-initial surnames as common nouns ('Lopez contends')
+        if looks_like_name and head.ent_type_ not in _ORG_LABELS:
+            words = _clean_name(span)
+            words = [w for w in words if w[:1].isupper()] or words
+            if words and len(words) <= 4:
+                a.speaker, a.speaker_type = " ".join(words), "person"
+                a.evidence.append(f"'{mention}' taken as a name (proper noun, not in the entity list)")
+                a.confidence *= 0.9
+                return
+        self.resolve_descriptor(a, span, head)
+
+    def person_in(self, span: Span) -> Person | None:
+        for ent in self.doc.ents:
+            if ent.start >= span.start and ent.end <= span.end and ent.label_ == "PERSON":
+                title = [self.doc[ent.start - 1].text] if ent.start > span.start else []
+                found = self.ctx.find_by_name(title + _clean_name(ent, keep_title=True))
+                if found is not None:
+                    return found
+        # the small model tags some surnames GPE or ORG: a known surname is a person all the same
+        for tok in span:
+            if tok.pos_ == "PROPN":
+                words = _clean_name([t for t in span if t.pos_ == "PROPN"], keep_title=True)
+                found = self.ctx.find_by_name(words) if words else None
+                if found is not None:
+                    return found
+                break
+        return None
+
+    def is_anonymous(self, span: Span, head: Token) -> bool:
+        text = span.text.lower()
+        if any(p in text for p in ANONYMOUS_PHRASES):
+            return True
+        if head.lower_ not in ANONYMOUS_NOUNS and head.lemma_.lower() not in ANONYMOUS_NOUNS:
+            return False
+        if any(e.label_ == "PERSON" for e in span.ents):
+            return False
+        if head.lemma_.lower() in _SPOKES and self.organization_in(span, head, allow_spokes=True):
+            return False  # a company spokesperson speaks for the company, on the record
+        det = next((c.lower_ for c in head.children if c.dep_ in ("det", "poss")), None)
+        if det in ("the", "this", "that") and head.lemma_.lower() not in ("source", "insider"):
+            return False  # 'the official' points back at someone named
+        return True
+
+    def anonymous(self, a: Attribution, span: Span, head: Token) -> None:
+        role = head.lemma_.lower()
+        if role == "people" or role == "person":
+            role = "person"
+        affiliation = None
+        for ent in span.ents:
+            if ent.label_ in _ORG_LABELS:
+                affiliation = ent.text
+        if affiliation is None:
+            for t in span:
+                if t.i != head.i and t.dep_ in ("compound", "pobj", "amod") and t.pos_ in ("NOUN", "PROPN"):
+                    if t.lower_ not in ("matter", "situation", "talks", "discussions", "case", "anonymity"):
+                        affiliation = t.text
+                        break
+        plural = head.tag_ in ("NNS", "NNPS") or head.lower_ in ("people", "sources", "officials")
+        det = next((c.lower_ for c in head.children if c.dep_ in ("det", "poss")), None)
+        if det in ("our", "the", "this", "that") and self.ctx.last_anonymous is not None and affiliation is None:
+            source_id = self.ctx.last_anonymous  # 'our source' is the insider met before
+            a.evidence.append(f"'{span.text}' refers back to the anonymous source {source_id}")
+        else:
+            key = (role, affiliation.lower() if affiliation else None)
+            if key not in self.ctx.anonymous_ids:
+                self.ctx.anonymous_ids[key] = f"anon-{len(self.ctx.anonymous_ids) + 1}"
+            source_id = self.ctx.anonymous_ids[key]
+        self.ctx.last_anonymous = source_id
+        a.speaker, a.speaker_type = None, "anonymous"
+        a.anonymous = {"role": role, "affiliation": affiliation, "plural": plural, "source_id": source_id}
+        a.evidence.append(f"'{span.text}' is an unnamed source (role {role}, affiliation {affiliation or 'none'})")
+
+    def organization_in(self, span: Span, head: Token, allow_spokes: bool = False) -> str | None:
+        for ent in span.ents:
+            if ent.label_ in _ORG_LABELS:
+                return _strip_the(ent.text)
+        lemma = head.lemma_.lower()
+        if lemma in ORG_NOUNS or (allow_spokes and any(t.lemma_.lower() in ORG_NOUNS for t in span)):
+            org_tok = head if lemma in ORG_NOUNS else next(t for t in span if t.lemma_.lower() in ORG_NOUNS)
+            words = [t.text for t in org_tok.subtree if t.dep_ not in ("det", "punct", "relcl", "appos")
+                     and t.i >= span.start and t.i < span.end]
+            return _strip_the(" ".join(words)) if words else None
+        return None
+
+    def resolve_pronoun(self, a: Attribution, span: Span, gender: str) -> None:
+        """The nearest preceding person of the pronoun's gender; earlier speakers and subjects first."""
+        at = self.position(span)
+        best: tuple[float, Person] | None = None
+        for person in self.ctx.people:
+            before = [m for m in person.mentions if m < at]
+            spoken = [x.start for x in self.attributions if x.speaker == person.name and x.start < at]
+            last = max(before + [x for x in spoken], default=None)
+            if last is None:
+                continue
+            if person.gender not in (None, gender):
+                continue
+            distance = at - last
+            score = distance * (1.0 if person.gender == gender else 1.6) * (0.7 if spoken else 1.0)
+            if best is None or score < best[0]:
+                best = (score, person)
+        if best is None:
+            subject = self.earlier_subject(span)
+            if subject is not None:  # 'Mayor Slams Council as She Says ...': she is the mayor
+                a.evidence.append(f"'{span.text}' -> '{subject.text}', the subject before it")
+                sub_span = self.doc[subject.left_edge.i : subject.i + 1]
+                person = self.person_in(sub_span)
+                if person is not None:
+                    a.speaker, a.speaker_type = person.name, "person"
+                    a.evidence.append(f"'{subject.text}' -> '{person.name}' by name")
+                else:
+                    self.resolve_descriptor(a, sub_span, subject, allow_bare=True)
+                return
+            a.speaker_type = "unknown"
+            a.evidence.append(f"'{span.text}': no earlier person of matching gender")
+            a.confidence *= 0.6
+            return
+        person = best[1]
+        a.speaker, a.speaker_type = person.name, "person"
+        how = "gender match" if person.gender == gender else "gender unknown"
+        a.evidence.append(f"'{span.text}' -> '{person.name}' by pronoun: {how}, nearest preceding person")
+        a.confidence *= 0.92 if person.gender == gender else 0.8
+
+    def earlier_subject(self, span: Span) -> Token | None:
+        """A non-pronoun subject earlier in the pronoun's own sentence."""
+        before = self.doc[span.sent.start : span.start]
+        for tok in before:
+            if tok.dep_ == "nsubj" and tok.pos_ in ("NOUN", "PROPN"):
+                return tok
+        for tok in before:  # headlines parse badly: a leading title or role noun will do
+            if tok.pos_ in ("NOUN", "PROPN") and (tok.lower_ in TITLES or tok.lower_ in person_nouns()):
+                return tok
+        return None
+
+    def resolve_plural(self, a: Attribution, span: Span) -> None:
+        previous = [x for x in self.attributions if x.start < span.start_char and x.speaker_type in
+                    ("organization", "anonymous") and x is not a]
+        if previous:
+            donor = previous[-1]
+            a.speaker, a.speaker_type, a.anonymous = donor.speaker, donor.speaker_type, donor.anonymous
+            a.evidence.append(f"'{span.text}' -> the previous group speaker by plural pronoun")
+            a.confidence *= 0.75
+        else:
+            a.speaker_type = "unknown"
+            a.confidence *= 0.6
+
+    def resolve_descriptor(self, a: Attribution, span: Span, head: Token, allow_bare: bool = False) -> None:
+        """'the attorney', 'the former senator', 'the 58-year-old': the person the article described so."""
+        noun = head.lemma_.lower()
+        at = self.position(span)
+        earlier = [p for p in self.ctx.people if p.mentions and min(p.mentions) < at]
+        described = [p for p in earlier if noun in p.descriptors or any(t.lemma_.lower() in p.descriptors for t in span)]
+        if described:
+            person = max(described, key=lambda p: max(m for m in p.mentions if m < at))
+            a.speaker, a.speaker_type = person.name, "person"
+            a.evidence.append(f"'{span.text}' -> '{person.name}' by descriptor '{noun}' given earlier")
+            a.confidence *= 0.85
+            return
+        is_person_noun = noun in person_nouns() or "-year-old" in span.text or head.lower_ in gendered_nouns()
+        det = next((c.lower_ for c in head.children if c.dep_ == "det"), None)
+        if is_person_noun and (det == "the" or allow_bare) and earlier:
+            gender = gendered_nouns().get(noun)
+            candidates = [p for p in earlier if gender is None or p.gender in (None, gender)]
+            if candidates:
+                # the most prominent person so far: most often named, then most recent
+                person = max(candidates, key=lambda p: (len([m for m in p.mentions if m < at]), max(p.mentions)))
+                a.speaker, a.speaker_type = person.name, "person"
+                a.evidence.append(f"'{span.text}' -> '{person.name}': epithet for the article's main person")
+                a.confidence *= 0.6
+                return
+        a.speaker_type = "person" if is_person_noun or allow_bare else "unknown"
+        a.evidence.append(f"'{span.text}' could not be resolved to a name")
+        a.confidence *= 0.6
+
+    def about(self, a: Attribution) -> list[str]:
+        """Entities the quote names or points at with a third-person pronoun."""
+        found: list[str] = []
+        span = self.doc.char_span(a.start, a.end, alignment_mode="expand")
+        if span is None:
+            return found
+        for ent in span.ents:
+            if ent.label_ == "PERSON":
+                person = self.ctx.find_by_name(_clean_name(ent))
+                name = person.name if person else " ".join(_clean_name(ent))
+            elif ent.label_ in ("ORG", "GPE", "NORP"):
+                name = _strip_the(ent.text)
+            else:
+                continue
+            if name and name not in found and name != a.speaker:
+                found.append(name)
+        return found
+
+
+def _strip_the(text: str) -> str:
+    text = _POSSESSIVE.sub("", text.strip())
+    return text[4:] if text.lower().startswith("the ") else text
