@@ -8,12 +8,14 @@ Offsets are characters into ``doc.text``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
 from quotegraph.lexicon import (
     ANONYMOUS_NOUNS,
+    NAMING_VERBS,
     PARTICLE_VERBS,
     PERSONAL_PRONOUNS,
     SPEECH_ONLY_DIRECT,
@@ -84,7 +86,7 @@ class _Finder:
         self.text = doc.text
         self.include_beliefs = include_beliefs
         self.headline = headline
-        self.quotes = find_quotes(self.text)
+        self.quotes = _drop_names(self.text, find_quotes(self.text))
         # token index -> index of the innermost direct quote (outer span, marks included) holding it
         self.in_quote: list[int | None] = [None] * len(doc)
         self.quote_tokens: list[tuple[int, int]] = []
@@ -115,6 +117,12 @@ class _Finder:
             return False
         if not direct and lemma in SPEECH_ONLY_DIRECT:
             return False
+        if direct and lemma in WEAK_VERBS:
+            return False
+        if lemma in NAMING_VERBS and (token.dep_ in ("acl", "amod") or not any(
+            c.dep_ in ("nsubj", "nsubjpass") for c in token.children
+        ) and token.tag_ in ("VBN", "VBG")):
+            return False  # 'a process called "exfiltration"' names, it does not report
         particle = PARTICLE_VERBS.get(lemma, "")
         if particle and not any(c.dep_ == "prt" and c.lower_ == particle for c in token.children):
             return False
@@ -186,6 +194,10 @@ class _Finder:
             left += 1
         while right > head.i and (self.doc[right].is_punct or self.in_quote[right] is not None):
             right -= 1
+        # 'UCL astronomer Angelos Tsiaras': a role noun followed by the name it describes
+        nxt = right + 1
+        if nxt < len(self.doc) and self.doc[nxt].ent_type_ == "PERSON" and self.in_quote[nxt] is None:
+            right = nxt
         # a named entity is never cut in half
         for tok in (self.doc[left], self.doc[right]):
             if tok.ent_type_:
@@ -225,8 +237,16 @@ class _Finder:
         q = self.quotes[qi]
         return Attribution(start=q.start, end=q.end, kind="direct", quote=q, parent=q.parent, continues=q.continues)
 
-    def link(self, a: Attribution, verb: Token | None, rule: str, cue: tuple[int, int] | None = None) -> None:
-        """Give ``a`` its cue and source from a reporting verb (or a cue without a verb)."""
+    def link(
+        self,
+        a: Attribution,
+        verb: Token | None,
+        rule: str,
+        cue: tuple[int, int] | None = None,
+        between: tuple[int, int] | None = None,
+    ) -> None:
+        """Give ``a`` its cue and source from a reporting verb (or a cue without a verb). ``between`` is a token
+        range to read the speaker from when the parse gives the verb no subject ('"...," X told Reuters')."""
         a.rule = rule
         a.confidence = PATTERN_PRIOR[rule]
         if verb is not None:
@@ -236,7 +256,9 @@ class _Finder:
                 a.source = self.mention_bounds(subject)
                 a.source_head = subject.i
             else:
-                positional = self.source_near_verb(verb, a)
+                positional = self.mention_between(*between) if between and between[1] > between[0] else None
+                if positional is None and verb.tag_ != "VBG":  # 'Calling it ...' has no speaker of its own
+                    positional = self.source_near_verb(verb, a)
                 if positional is not None:
                     a.source, a.source_head = positional
         elif cue is not None:
@@ -311,11 +333,7 @@ class _Finder:
             if tok.text in (".", "!", "?", ";"):
                 return False
             if self.is_cue(tok):
-                self.link(a, tok, "adjacent-after")
-                if a.source is None:
-                    found = self.mention_between(q_end, tok.i) or self.mention_after(tok)
-                    if found is not None:
-                        a.source, a.source_head = found
+                self.link(a, tok, "adjacent-after", between=(q_end, tok.i))
                 return True
             i += 1
         return False
@@ -349,18 +367,18 @@ class _Finder:
         a.rule = "according-to"
         a.confidence = PATTERN_PRIOR["according-to"]
         a.cue = (according.idx, to.idx + len(to))
-        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
-        if pobj is None:
-            end = to.i + 1
-            while end < len(self.doc) and not self.doc[end].is_punct:
-                end += 1
-            found = self.mention_between(to.i + 1, end)
-            if found:
-                a.source, a.source_head = found
-        else:
-            a.source = self.mention_bounds(pobj)
-            a.source_head = pobj.i
+        # the phrase after 'to' up to the next comma: sturdier than the small model's pobj attachment
+        end = self.according_to_end(to)
+        found = self.mention_between(to.i + 1, end)
+        if found:
+            a.source, a.source_head = found
         a.evidence.append("cue by according-to")
+
+    def according_to_end(self, to: Token) -> int:
+        end = to.i + 1
+        while end < len(self.doc) and end < to.i + 14 and not self.doc[end].is_punct and "\n" not in self.doc[end].text:
+            end += 1
+        return end
 
     def dash_after(self, qi: int, a: Attribution, q_end: int) -> bool:
         """'"...," - Commissioner X' at the end of a paragraph: the name after the dash is the speaker."""
@@ -378,8 +396,31 @@ class _Finder:
         a.evidence.append("cue by dash after the quote")
         return True
 
+    def link_split_quotes(self, direct: list[Attribution]) -> None:
+        """'"Overall," he continued, "the presence of water ..."': one utterance interrupted by its attribution.
+        The second part continues the first."""
+        for qi in range(1, len(direct)):
+            a, prev = direct[qi], direct[qi - 1]
+            if a.parent is not None or prev.parent is not None or a.continues is not None or prev.cue is None:
+                continue
+            if prev.quote is None or a.quote is None or not prev.quote.closed:
+                continue
+            gap = (prev.quote.outer_end, a.quote.outer_start)
+            if not (gap[0] <= prev.cue[0] and prev.cue[1] <= gap[1]) or "\n" in self.text[gap[0] : gap[1]]:
+                continue
+            if self.text[prev.start : prev.end].rstrip()[-1:] in (".", "!", "?"):
+                continue  # the first part ended its sentence: the second is a new one
+            if self.text[gap[0] : gap[1]].rstrip()[-1:] not in (",", ":", "\u2014", "-"):
+                continue
+            a.continues = qi - 1
+            if a.cue is None or a.cue == prev.cue:
+                a.cue, a.source, a.source_head = prev.cue, prev.source, prev.source_head
+                a.inherit_from, a.rule, a.confidence = qi - 1, "continuation", PATTERN_PRIOR["continuation"]
+                a.evidence.append("second part of a quote interrupted by its attribution")
+
     def link_direct_by_context(self, direct: list[Attribution]) -> None:
         """Quotes with no cue of their own: a colon paragraph, a sibling, a continuation, a floating quote."""
+        self.link_split_quotes(direct)
         for qi, a in enumerate(direct):
             if a.cue is not None or a.parent is not None:
                 continue
@@ -559,11 +600,8 @@ class _Finder:
     def according_to_clause(self, according: Token) -> Attribution | None:
         """'..., according to X.' or 'According to X, ...': the rest of the sentence is the content."""
         sent = according.sent
-        pp_end = according.i + 2
         to = self.doc[according.i + 1]
-        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
-        if pobj is not None:
-            pp_end = pobj.right_edge.i + 1
+        pp_end = self.according_to_end(to)
         before = [t for t in self.doc[sent.start : according.i] if not t.is_space]
         after = [t for t in self.doc[pp_end : sent.end] if not t.is_space]
         side = before if len(before) >= len(after) else after
@@ -652,6 +690,46 @@ class _Finder:
         if alpha and sum(w[0].isupper() for w in alpha) / len(alpha) > 0.8 and len(words) < 10:
             return False
         return True
+
+
+# A word right before the opening mark that makes the quoted words a name or title, always ...
+_TITLE_LEAD = re.compile(
+    r"(?:\b(?:titled|entitled|named|nicknamed|film|movie|book|song|album|show|series|novel|hashtag|campaign|"
+    r"charity|programme|program|operation|slogan|motto)|#)\s*$",
+    re.IGNORECASE,
+)
+# ... or only when the quoted words are in Title Case ('Anna Franowska of "Have No Fear"').
+_NAME_LEAD = re.compile(r"\b(?:of|the|from|at|by|for)\s*$", re.IGNORECASE)
+
+
+def _drop_names(text: str, quotes: list[QuoteSpan]) -> list[QuoteSpan]:
+    """Quote marks around a name or title ('Anna Franowska of "Have no fear"', 'the film "Argo"') are not
+    a quotation: drop them before attribution so no cue is pinned on them."""
+    drop = set()
+    parents = {q.parent for q in quotes if q.parent is not None} | {q.continues for q in quotes}
+    for i, q in enumerate(quotes):
+        if i in parents or q.parent is not None or not q.closed:
+            continue
+        words = text[q.start : q.end].split()
+        if len(words) > 6 or text[q.end - 1 : q.end] in (".", "!", "?", ","):
+            continue
+        before = text[max(0, q.open_mark - 40) : q.open_mark]
+        alpha = [w for w in words if w[:1].isalpha()]
+        title_case = bool(alpha) and sum(w[0].isupper() for w in alpha) / len(alpha) >= 0.6
+        if _TITLE_LEAD.search(before) or (title_case and _NAME_LEAD.search(before)):
+            drop.add(i)
+    if not drop:
+        return quotes
+    new_index = {}
+    kept = []
+    for i, q in enumerate(quotes):
+        if i not in drop:
+            new_index[i] = len(kept)
+            kept.append(q)
+    for q in kept:
+        q.parent = new_index.get(q.parent) if q.parent is not None else None
+        q.continues = new_index.get(q.continues) if q.continues is not None else None
+    return kept
 
 
 def _remap(items: list[Attribution], ref: int | None, index_of: dict[int, int]) -> int | None:

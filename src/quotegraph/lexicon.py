@@ -11,18 +11,15 @@ SPEECH_VERBS = frozenset(
     """
     say tell add state claim argue contend insist maintain explain note warn admit acknowledge announce assert
     reply respond answer ask comment remark observe declare proclaim report reveal disclose confirm deny
-    suggest propose recommend urge demand write tweet post post blog predict promise pledge vow estimate allege
+    suggest propose recommend urge demand write tweet post blog predict promise pledge vow estimate allege
     complain concede confess boast brag joke quip laugh scoff sneer shout yell scream cry whisper mutter
     murmur exclaim reiterate repeat stress emphasize emphasise underline highlight point mention recall
     recount describe characterize characterise call dub label brand praise criticize criticise slam blast
-    attack accuse condemn denounce decry lament bemoan mourn acknowledge agree disagree concur counter rebut
-    retort caution advise inform notify testify swear affirm aver avow contend conclude continue elaborate
-    clarify specify indicate signal hint imply speculate wonder question challenge dispute reject dismiss
-    protest object plead beg appeal implore tell informed told told announce proclaim insist charge blame
-    credit thank apologize apologise concede forecast project calculate guess assure reassure threaten
-    order instruct direct command invite welcome celebrate hail applaud tout champion defend justify
-    rationalize rationalise summarize summarise sum acknowledge add chime interject interrupt begin start
-    go share stress read rule find determine decide
+    accuse condemn denounce decry lament bemoan agree disagree concur counter rebut retort caution advise
+    inform notify testify swear affirm aver avow conclude continue elaborate clarify specify indicate signal
+    hint imply speculate wonder dispute reject dismiss protest plead beg implore apologize apologise forecast
+    assure reassure threaten instruct welcome hail applaud tout defend summarize summarise sum chime interject
+    interrupt read rule find determine decide credit thank
     """.split()
 )
 
@@ -31,13 +28,13 @@ BELIEF_VERBS = frozenset(
 )
 
 # Verbs that introduce a quote after a colon or as the next sentence but rarely take a that-clause.
-SPEECH_ONLY_DIRECT = frozenset("continue begin start go chime interject interrupt laugh joke quip cry".split())
+SPEECH_ONLY_DIRECT = frozenset("continue chime interject interrupt laugh joke quip cry".split())
 
 # Phrases whose head word alone is no cue ('point' needs 'out', 'go' needs 'on').
-PARTICLE_VERBS = {"point": "out", "go": "on", "sum": "up", "chime": "in", "read": None}
+PARTICLE_VERBS = {"point": "out", "sum": "up", "chime": "in"}
 
 # Verbs too vague to report speech unless their object or a colon says so ('read', 'rule', 'find').
-WEAK_VERBS = frozenset("read rule find determine decide go begin start share call credit thank".split())
+WEAK_VERBS = frozenset("read rule find determine decide credit thank welcome defend".split())
 
 TITLES = frozenset(
     """
@@ -47,8 +44,20 @@ TITLES = frozenset(
     lieutenant lt captain capt major maj colonel col general gen admiral adm corporal cpl private pvt king queen
     prince princess duke duchess pope bishop archbishop cardinal ambassador councillor councilor councilman
     councilwoman chairman chairwoman chair ceo director attorney speaker leader coach professor doctor nurse
+    mp mep mla msp mpp assemblyman assemblywoman delegate minister first lady
     """.split()
 )
+
+# Party and national adjectives that precede a name without being part of it ('Conservative MP Philip Hammond').
+NAME_PREFIXES = frozenset(
+    """
+    conservative labour liberal democrat democratic republican green tory socialist independent former late
+    then acting incoming outgoing deputy assistant associate senior junior u.s. us uk british american
+    """.split()
+)
+
+# Verbs that name or describe rather than report: a quote after them is a quotation only with a real subject.
+NAMING_VERBS = frozenset("call dub label brand name describe characterize characterise term".split())
 
 # Nouns that name an unnamed source when no name goes with them.
 ANONYMOUS_NOUNS = frozenset(

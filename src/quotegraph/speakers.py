@@ -29,6 +29,7 @@ from quotegraph.lexicon import (
     PRONOUNS_FIRST,
     PRONOUNS_MALE,
     PRONOUNS_PLURAL,
+    NAME_PREFIXES,
     TITLES,
     _read_words,
     first_name_genders,
@@ -96,7 +97,7 @@ class SpeakerContext:
 def _clean_name(span: Span | list[Token], keep_title: bool = False) -> list[str]:
     words = [t.text for t in span if not t.is_punct or t.text in ("-", ".")]
     words = [_POSSESSIVE.sub("", w) for w in words if w not in ("'s", "’s")]
-    while not keep_title and words and words[0].lower().rstrip(".") in TITLES:
+    while not keep_title and words and (words[0].lower().rstrip(".") in TITLES or words[0].lower() in NAME_PREFIXES):
         words = words[1:]
     while words and words[0].lower() == "the":
         words = words[1:]
@@ -320,8 +321,11 @@ class _Resolver:
         a.evidence.append(f"'{span.text}' is an unnamed source (role {role}, affiliation {affiliation or 'none'})")
 
     def organization_in(self, span: Span, head: Token, allow_spokes: bool = False) -> str | None:
+        head_is_person = head.lemma_.lower() in person_nouns() and head.lemma_.lower() not in _SPOKES
         for ent in span.ents:
-            if ent.label_ in _ORG_LABELS:
+            if ent.label_ == "NORP" and ent.root.i != head.i:
+                continue  # 'the Polish archbishop' is a person, not Poland
+            if ent.label_ in _ORG_LABELS and not (head_is_person and head.i not in range(ent.start, ent.end)):
                 return _strip_the(ent.text)
         lemma = head.lemma_.lower()
         if lemma in ORG_NOUNS or (allow_spokes and any(t.lemma_.lower() in ORG_NOUNS for t in span)):

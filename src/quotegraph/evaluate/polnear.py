@@ -475,70 +475,67 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}"
 
 
+def _prf_cells(prf: PRF) -> list[str]:
+    return [_pct(prf.precision), _pct(prf.recall), _pct(prf.f1), str(prf.n_gold), str(prf.n_pred)]
+
+
+def _published_cells(figures: dict[str, float | None]) -> str:
+    return "/".join(_pct(figures[k]) for k in ("precision", "recall", "f1"))
+
+
 def render_report(split: str, data: Path, a: CofenetResult, b: BratResult, console: Any = None) -> None:
+    """Both protocols as two rich tables (percentages), with the published CofeNet figures beside A."""
     from rich.console import Console
     from rich.table import Table
 
     console = console or Console()
-    cofe, crf = PUBLISHED["BERT+CofeNet"], PUBLISHED["BERT-CRF"]
 
-    ta = Table(
-        title=f"A. CofeNet protocol: PolNeAR {split} ({Path(a.file).name}), sentence BIO, exact chunk match",
-        caption=(
-            f"{a.sentences} lines in {a.documents} article-annotator documents ({a.texts} distinct texts "
-            f"extracted); lines cut to {a.max_tokens} tokens as CofeNet does ({a.truncated_sentences} cut). "
-            "Published figures are on the test split."
-        ),
-    )
-    ta.add_column("role")
-    for name in ("P", "R", "F1"):
-        ta.add_column(name, justify="right", style="bold")
-    ta.add_column("gold", justify="right")
-    ta.add_column("pred", justify="right")
-    for name in ("CofeNet P", "CofeNet R", "CofeNet F1", "BERT-CRF F1"):
-        ta.add_column(name, justify="right", style="dim")
+    def table(title: str) -> Table:
+        t = Table(title=title, title_justify="left")
+        t.add_column("role", no_wrap=True)
+        for name in ("P", "R", "F1"):
+            t.add_column(name, justify="right", style="bold", no_wrap=True)
+        t.add_column("gold", justify="right", no_wrap=True)
+        t.add_column("pred", justify="right", no_wrap=True)
+        return t
+
+    ta = table(f"A. CofeNet protocol (PolNeAR {split}, {Path(a.file).name}): exact BIO chunks")
+    ta.add_column("CofeNet P/R/F1", justify="right", style="dim", no_wrap=True)
+    ta.add_column("CRF F1", justify="right", style="dim", no_wrap=True)
     for role in ROLES:
-        s = a.scores[role]
         ta.add_row(
             role,
-            _pct(s.precision),
-            _pct(s.recall),
-            _pct(s.f1),
-            str(s.n_gold),
-            str(s.n_pred),
-            _pct(cofe[role]["precision"]),
-            _pct(cofe[role]["recall"]),
-            _pct(cofe[role]["f1"]),
-            _pct(crf[role]["f1"]),
+            *_prf_cells(a.scores[role]),
+            _published_cells(PUBLISHED["BERT+CofeNet"][role]),
+            _pct(PUBLISHED["BERT-CRF"][role]["f1"]),
         )
 
-    tb = Table(
-        title=f"B. Article level: PolNeAR {split} BRAT gold, exact character span match",
-        caption=(
-            f"{b.articles} articles ({b.annotation_files} .ann files); {ANNOTATOR_RULE}; {DISCONTINUOUS_RULE}; "
-            "content compared without enclosing quote marks; lenient: spans sharing >= "
-            f"{LENIENT_THRESHOLD:.0%} of the longer span's tokens."
-        ),
-    )
-    tb.add_column("role")
-    for name in ("P", "R", "F1"):
-        tb.add_column(name, justify="right", style="bold")
-    tb.add_column("gold", justify="right")
-    tb.add_column("pred", justify="right")
-    for name in ("lenient P", "lenient R", "lenient F1"):
-        tb.add_column(name, justify="right")
+    tb = table(f"B. Article level (PolNeAR {split}, BRAT): exact spans")
+    tb.add_column("lenient P/R/F1", justify="right", no_wrap=True)
     for role in ROLES:
-        s = b.scores[role]
         lenient = (
-            [_pct(b.lenient_content.precision), _pct(b.lenient_content.recall), _pct(b.lenient_content.f1)]
+            "/".join(_pct(x) for x in (b.lenient_content.precision, b.lenient_content.recall, b.lenient_content.f1))
             if role == "content"
-            else ["", "", ""]
+            else ""
         )
-        tb.add_row(role, _pct(s.precision), _pct(s.recall), _pct(s.f1), str(s.n_gold), str(s.n_pred), *lenient)
+        tb.add_row(role, *_prf_cells(b.scores[role]), lenient)
 
-    console.print(f"PolNeAR {split} split, data: {data}")
+    console.print(f"PolNeAR {split} split; data: {data}", highlight=False)
     console.print(ta)
+    console.print(
+        f"A: {a.sentences} lines in {a.documents} article+annotator documents ({a.texts} distinct texts "
+        f"extracted); lines cut to {a.max_tokens} tokens as CofeNet does ({a.truncated_sentences} cut); "
+        f"chunks by the {a.scheme} rule. Published figures (test split): BERT+CofeNet and BERT-CRF, "
+        "Wang et al., COLING 2022.",
+        highlight=False,
+    )
     console.print(tb)
+    console.print(
+        f"B: {b.articles} articles ({b.annotation_files} .ann files); {ANNOTATOR_RULE}; {DISCONTINUOUS_RULE}; "
+        "content compared without its enclosing quote marks; lenient: two content spans match when they "
+        f"share >= {LENIENT_THRESHOLD:.0%} of the longer one's tokens.",
+        highlight=False,
+    )
     for label, failures in (("A", a.failures), ("B", b.failures)):
         if failures:
             console.print(f"[yellow]{label}: {len(failures)} articles failed and count as predicting nothing[/]")
