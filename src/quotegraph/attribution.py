@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from spacy.tokens import Doc, Span, Token
 
@@ -32,7 +33,7 @@ PATTERN_PRIOR = {
     "according-to": 0.9,
     "colon-paragraph": 0.8,  # Caddell continued:\n"..."
     "dash": 0.8,  # "..." - Commissioner X
-    "headline-colon": 0.8,  # Trump: '...'
+    "speaker-colon": 0.8,  # Trump: '...' and 'Pat Caddell: Voters worried ...' (headlines, transcripts)
     "same-paragraph": 0.85,  # "A," she said. "B."
     "continuation": 0.88,  # a quote running on into the next paragraph
     "floating": 0.7,  # a quote paragraph right after an attributed quote
@@ -97,7 +98,7 @@ class _Finder:
                 continue
             self.quote_tokens.append((span.start, span.end))
             for t in range(span.start, span.end):
-                if self.in_quote[t] is None or self.quotes[self.in_quote[t]].parent is None or q.parent is not None:
+                if self.in_quote[t] is None or self.quotes[cast(int, self.in_quote[t])].parent is None or q.parent is not None:
                     self.in_quote[t] = qi
         self.paragraphs = _paragraph_bounds(self.text)
 
@@ -129,8 +130,14 @@ class _Finder:
         return True
 
     def cue_span(self, token: Token) -> tuple[int, int]:
-        """The cue's characters: the verb with its particle ('pointed out'), or 'according to'."""
+        """The cue's characters: the whole verb group, with the auxiliaries, negation and adverbs right before the
+        verb ('has said', 'did not mention', 'also told') and its particle ('pointed out')."""
         start, end = token.idx, token.idx + len(token)
+        first = token.i
+        group = {c.i for c in token.children if c.dep_ in ("aux", "auxpass", "neg", "advmod")}
+        while first - 1 in group and self.in_quote[first - 1] is None:
+            first -= 1
+        start = self.doc[first].idx
         for child in token.children:
             if child.dep_ == "prt" and child.i == token.i + 1:
                 end = child.idx + len(child)
@@ -173,15 +180,31 @@ class _Finder:
         return None
 
     def mention_bounds(self, head: Token) -> tuple[int, int]:
-        """Characters of the noun phrase around ``head``, cut before relative clauses, appositions and commas."""
+        """Characters of the noun phrase around ``head`` as the article writes it, with its apposition or relative
+        clause ('Brian Fallon, a spokesman for Mrs. Clinton'), cut before a quote, a new clause or a paragraph."""
         left = head.i
         for tok in reversed(list(head.lefts)):
             if tok.dep_ in _CUT_DEPS or self.in_quote[tok.i] is not None:
                 break
             left = min(left, tok.left_edge.i)
         right = head.i
-        for tok in head.rights:
-            if tok.dep_ in _CUT_DEPS or self.in_quote[tok.i] is not None or tok.is_punct:
+        rights = list(head.rights)
+        for k, tok in enumerate(rights):
+            if self.in_quote[tok.i] is not None:
+                break
+            if tok.is_punct:
+                following = rights[k + 1] if k + 1 < len(rights) else None
+                if tok.text == "," and following is not None and following.dep_ in ("appos", "relcl"):
+                    continue
+                break
+            if tok.dep_ in ("appos", "relcl"):
+                edge = tok.right_edge.i
+                described = self.doc[tok.i : edge + 1]
+                if edge - head.i > 40 or "\n" in described.text or any(self.in_quote[t.i] is not None for t in described):
+                    break
+                right = max(right, edge)
+                continue
+            if tok.dep_ in _CUT_DEPS:
                 break
             if tok.dep_ in ("prep", "amod", "compound", "nummod", "pobj", "acl") or tok.pos_ in ("PROPN",):
                 if tok.dep_ == "acl" and not any(w.lower_ in ("familiar", "close") for w in tok.subtree):
@@ -429,8 +452,6 @@ class _Finder:
                 a.confidence = PATTERN_PRIOR["continuation"]
                 a.evidence.append("continues the quote of the previous paragraph")
                 continue
-            if self.headline and self.headline_colon(a):
-                continue
             if self.colon_paragraph(a):
                 continue
             sibling = self.sibling_in_paragraph(qi, direct)
@@ -446,21 +467,6 @@ class _Finder:
                 a.evidence.append("quote paragraph following an attributed quote")
                 continue
             self.previous_sentence_subject(qi, a)
-
-    def headline_colon(self, a: Attribution) -> bool:
-        """'Trump: "..."' and 'Pat Caddell: Voters worried ...' in a headline."""
-        colon = self.text.find(":")
-        if colon <= 0 or colon > a.start:
-            return False
-        head_span = self.doc.char_span(0, colon, alignment_mode="contract")
-        if head_span is None or not 1 <= len(head_span) <= 6 or not any(t.pos_ == "PROPN" for t in head_span):
-            return False
-        a.cue = (colon, colon + 1)
-        a.source = (head_span.start_char, head_span.end_char)
-        a.source_head = head_span.root.i
-        a.rule, a.confidence = "headline-colon", PATTERN_PRIOR["headline-colon"]
-        a.evidence.append("headline 'Speaker: quote'")
-        return True
 
     def colon_paragraph(self, a: Attribution) -> bool:
         """A quote paragraph introduced by a previous paragraph that ends in a colon ('Caddell continued:')."""
@@ -552,8 +558,34 @@ class _Finder:
 
     # --- indirect speech ----------------------------------------------------------------------------------
 
+    def speaker_colon_attributions(self) -> list[Attribution]:
+        """'Graham: Trump's rhetoric destroying GOP's chance' and transcript lines 'SANDERS: We will ...': a short
+        name before a colon at the start of a paragraph is the speaker of the rest of it."""
+        found = []
+        for p_start, p_end in self.paragraphs:
+            colon = self.text.find(":", p_start, min(p_end, p_start + 70))
+            if colon < 0:
+                continue
+            prefix = self.doc.char_span(p_start, colon, alignment_mode="contract")
+            rest = _strip_bounds(self.text, colon + 1, p_end)
+            if prefix is None or not 1 <= len(prefix) <= 6 or len(self.text[rest[0] : rest[1]].split()) < 3:
+                continue
+            if prefix.text.strip().lower() in _COLON_LABELS or any(t.pos_ in ("VERB", "AUX") for t in prefix):
+                continue
+            if any(self.in_quote[t.i] is not None for t in prefix) or not any(t.pos_ == "PROPN" for t in prefix):
+                continue
+            if prefix.ents and all(e.label_ in ("GPE", "LOC", "DATE", "TIME", "CARDINAL") for e in prefix.ents):
+                continue  # 'LONDON:' is a dateline
+            a = Attribution(start=rest[0], end=rest[1], kind="indirect", cue=(colon, colon + 1))
+            a.source = (prefix.start_char, prefix.end_char)
+            a.source_head = _head_in([t for t in prefix]).i
+            a.rule, a.confidence = "speaker-colon", PATTERN_PRIOR["speaker-colon"]
+            a.evidence.append("'Speaker: words' at the start of a paragraph")
+            found.append(a)
+        return found
+
     def indirect_attributions(self) -> list[Attribution]:
-        found: list[Attribution] = []
+        found: list[Attribution] = self.speaker_colon_attributions()
         for token in self.doc:
             if self.in_quote[token.i] is not None:
                 continue
@@ -622,13 +654,21 @@ class _Finder:
         keep_direct = [True] * len(direct)
         out_indirect: list[Attribution] = []
         for ind in indirect:
+            for d in direct:  # a clause that stops inside a quote it opened runs to the closing mark
+                if d.parent is None and d.quote is not None:
+                    if ind.start <= d.quote.outer_start < ind.end < d.quote.outer_end:
+                        ind.end = d.quote.outer_end
+                    if d.quote.outer_start < ind.start < d.quote.outer_end <= ind.end:
+                        ind.start = d.quote.outer_start
             inside = [
                 qi for qi, d in enumerate(direct)
-                if d.parent is None and ind.start <= d.quote.outer_start and d.quote.outer_end <= ind.end + 1
+                if d.parent is None and ind.start <= cast(QuoteSpan, d.quote).outer_start
+                and cast(QuoteSpan, d.quote).outer_end <= ind.end + 1
             ]
             crossing = [
                 qi for qi, d in enumerate(direct)
-                if d.quote.outer_start < ind.start < d.quote.outer_end or d.quote.outer_start < ind.end < d.quote.end
+                if cast(QuoteSpan, d.quote).outer_start < ind.start < cast(QuoteSpan, d.quote).outer_end
+                or cast(QuoteSpan, d.quote).outer_start < ind.end < cast(QuoteSpan, d.quote).end
             ]
             if crossing:
                 continue  # the clause sits inside or across a quote: the direct record covers it
@@ -636,9 +676,16 @@ class _Finder:
                 out_indirect.append(ind)
                 continue
             outside_words = self.text[ind.start : ind.end]
+            first_q, last_q = direct[inside[0]].quote, direct[inside[-1]].quote
+            if first_q is not None and last_q is not None and ind.start >= first_q.outer_start:
+                # the clause opens with the quote: what follows its closing mark is the attribution
+                # ('"...," chairman Richard Parsons said'), not more content
+                outside_words = self.text[ind.start : last_q.outer_end]
+                ind.end = last_q.outer_end
             for qi in inside:
                 d = direct[qi]
-                outside_words = outside_words.replace(self.text[d.quote.outer_start : d.quote.outer_end], " ")
+                quote = cast(QuoteSpan, d.quote)
+                outside_words = outside_words.replace(self.text[quote.outer_start : quote.outer_end], " ")
             words = [w for w in outside_words.split() if any(ch.isalnum() for ch in w)]
             if len(words) <= 1:  # '"..."' or 'that "..."': the direct quote is the content
                 for qi in inside:
@@ -650,8 +697,8 @@ class _Finder:
                 continue
             ind.kind = "mixed"
             for qi in inside:  # the content holds the whole quote, closing mark included
-                ind.start = min(ind.start, direct[qi].quote.outer_start)
-                ind.end = max(ind.end, direct[qi].quote.outer_end)
+                ind.start = min(ind.start, cast(QuoteSpan, direct[qi].quote).outer_start)
+                ind.end = max(ind.end, cast(QuoteSpan, direct[qi].quote).outer_end)
             ind.confidence = max(ind.confidence, PATTERN_PRIOR["adjacent-before"])
             ind.evidence.append("holds a direct quote among reported words")
             for qi in inside:
@@ -720,8 +767,8 @@ def _drop_names(text: str, quotes: list[QuoteSpan]) -> list[QuoteSpan]:
             drop.add(i)
     if not drop:
         return quotes
-    new_index = {}
-    kept = []
+    new_index: dict[int, int] = {}
+    kept: list[QuoteSpan] = []
     for i, q in enumerate(quotes):
         if i not in drop:
             new_index[i] = len(kept)
@@ -730,6 +777,21 @@ def _drop_names(text: str, quotes: list[QuoteSpan]) -> list[QuoteSpan]:
         q.parent = new_index.get(q.parent) if q.parent is not None else None
         q.continues = new_index.get(q.continues) if q.continues is not None else None
     return kept
+
+
+# Labels that end in a colon without introducing anyone's words.
+_COLON_LABELS = frozenset(
+    """update note photo photos watch related video source sources via image credit breaking exclusive live
+    opinion analysis poll q a question answer warning caption""".split()
+) | {"editor's note", "read more", "read more here", "related coverage", "watch the video"}
+
+
+def _strip_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def _remap(items: list[Attribution], ref: int | None, index_of: dict[int, int]) -> int | None:

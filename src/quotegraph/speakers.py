@@ -139,8 +139,21 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
         person.mentions.append(ent.start_char)
         if person.gender is None:
             person.gender = _gender_of(person.parts if len(person.parts) > 1 else [], title_words)
+        if person.gender is None:
+            person.gender = _gender_from_pronouns(doc, ent)
         _collect_descriptors(doc, ent, person)
     return ctx
+
+
+def _gender_from_pronouns(doc: Doc, ent: Span) -> str | None:
+    """A name on both gender lists: the pronouns of the next two sentences usually settle it."""
+    end = ent.sent.end
+    nxt = doc[end].sent.end if end < len(doc) else end
+    words = {t.lower_ for t in doc[ent.end : nxt] if t.pos_ == "PRON"}
+    male, female = bool(words & PRONOUNS_MALE), bool(words & PRONOUNS_FEMALE)
+    if male != female:
+        return "male" if male else "female"
+    return None
 
 
 def _collect_descriptors(doc: Doc, ent: Span, person: Person) -> None:
@@ -165,8 +178,8 @@ def _collect_descriptors(doc: Doc, ent: Span, person: Person) -> None:
                 for t in child.subtree:
                     if t.pos_ == "NOUN":
                         person.descriptors.add(t.lemma_.lower())
-    for t in person.descriptors.copy():
-        g = gendered_nouns().get(t)
+    for word in person.descriptors.copy():
+        g = gendered_nouns().get(word)
         if g and person.gender is None:
             person.gender = g
 
@@ -229,7 +242,7 @@ class _Resolver:
             a.evidence.append(f"'{mention}' is the first person: the speaker is the writer or an interviewee")
             a.confidence *= 0.6
             return
-        person = self.person_in(span)
+        person = self.person_in(span, head)
         if person is not None and not self.is_anonymous(span, head):
             a.speaker, a.speaker_type = person.name, "person"
             a.evidence.append(f"'{mention}' -> '{person.name}' by name")
@@ -259,26 +272,34 @@ class _Resolver:
                 return
         self.resolve_descriptor(a, span, head)
 
-    def person_in(self, span: Span) -> Person | None:
-        for ent in self.doc.ents:
-            if ent.start >= span.start and ent.end <= span.end and ent.label_ == "PERSON":
-                title = [self.doc[ent.start - 1].text] if ent.start > span.start else []
-                found = self.ctx.find_by_name(title + _clean_name(ent, keep_title=True))
-                if found is not None:
-                    return found
+    def person_in(self, span: Span, head: Token | None = None) -> Person | None:
+        """The person a mention names: the name at its head or in apposition to it, before names it only
+        mentions ('Schilling's son, Grant' is Grant; 'a spokesman for Mrs. Clinton' is not Clinton)."""
+        ents = [e for e in self.doc.ents if e.start >= span.start and e.end <= span.end and e.label_ == "PERSON"]
+
+        def rank(ent: Span) -> int:
+            if head is not None and ent.start <= head.i < ent.end:
+                return 0
+            if head is not None and ent.root.dep_ == "appos" and ent.root.head.i == head.i:
+                return 1
+            return 3 if ent.root.dep_ in ("poss", "pobj") else 2
+
+        ents.sort(key=rank)
+        if head is not None and ents and rank(ents[0]) == 3 and head.pos_ != "PROPN":
+            ents = []  # only named in passing: the speaker is the unnamed head ('a spokesman for Mrs. Clinton')
+        for ent in ents:
+            title = [self.doc[ent.start - 1].text] if ent.start > span.start else []
+            found = self.ctx.find_by_name(title + _clean_name(ent, keep_title=True))
+            if found is not None:
+                return found
         # the small model tags some surnames GPE or ORG: a known surname is a person all the same
-        for tok in span:
-            if tok.pos_ == "PROPN":
-                words = _clean_name([t for t in span if t.pos_ == "PROPN"], keep_title=True)
-                found = self.ctx.find_by_name(words) if words else None
-                if found is not None:
-                    return found
-                break
-        return None
+        end = head.i + 1 if head is not None else span.end
+        words = _clean_name([t for t in self.doc[span.start : end] if t.pos_ == "PROPN"], keep_title=True)
+        return self.ctx.find_by_name(words) if words else None
 
     def is_anonymous(self, span: Span, head: Token) -> bool:
         text = span.text.lower()
-        if any(p in text for p in ANONYMOUS_PHRASES):
+        if head.pos_ != "PROPN" and head.ent_type_ != "PERSON" and any(p in text for p in ANONYMOUS_PHRASES):
             return True
         if head.lower_ not in ANONYMOUS_NOUNS and head.lemma_.lower() not in ANONYMOUS_NOUNS:
             return False
@@ -337,6 +358,11 @@ class _Resolver:
 
     def resolve_pronoun(self, a: Attribution, span: Span, gender: str) -> None:
         """The nearest preceding person of the pronoun's gender; earlier speakers and subjects first."""
+        if self.in_headline:  # 'Mayor Slams Council as She Says ...': the headline's own subject first
+            subject = self.earlier_subject(span)
+            if subject is not None:
+                self.resolve_via_subject(a, span, subject)
+                return
         at = self.position(span)
         best: tuple[float, Person] | None = None
         for person in self.ctx.people:
@@ -353,15 +379,8 @@ class _Resolver:
                 best = (score, person)
         if best is None:
             subject = self.earlier_subject(span)
-            if subject is not None:  # 'Mayor Slams Council as She Says ...': she is the mayor
-                a.evidence.append(f"'{span.text}' -> '{subject.text}', the subject before it")
-                sub_span = self.doc[subject.left_edge.i : subject.i + 1]
-                person = self.person_in(sub_span)
-                if person is not None:
-                    a.speaker, a.speaker_type = person.name, "person"
-                    a.evidence.append(f"'{subject.text}' -> '{person.name}' by name")
-                else:
-                    self.resolve_descriptor(a, sub_span, subject, allow_bare=True)
+            if subject is not None:
+                self.resolve_via_subject(a, span, subject)
                 return
             a.speaker_type = "unknown"
             a.evidence.append(f"'{span.text}': no earlier person of matching gender")
@@ -372,6 +391,17 @@ class _Resolver:
         how = "gender match" if person.gender == gender else "gender unknown"
         a.evidence.append(f"'{span.text}' -> '{person.name}' by pronoun: {how}, nearest preceding person")
         a.confidence *= 0.92 if person.gender == gender else 0.8
+
+    def resolve_via_subject(self, a: Attribution, span: Span, subject: Token) -> None:
+        """The pronoun stands for an earlier subject of its sentence: resolve that one instead."""
+        a.evidence.append(f"'{span.text}' -> '{subject.text}', the subject before it")
+        sub_span = self.doc[subject.left_edge.i : subject.i + 1]
+        named = self.person_in(sub_span, subject)
+        if named is not None:
+            a.speaker, a.speaker_type = named.name, "person"
+            a.evidence.append(f"'{subject.text}' -> '{named.name}' by name")
+        else:
+            self.resolve_descriptor(a, sub_span, subject, allow_bare=True)
 
     def earlier_subject(self, span: Span) -> Token | None:
         """A non-pronoun subject earlier in the pronoun's own sentence."""
@@ -410,7 +440,7 @@ class _Resolver:
             return
         is_person_noun = noun in person_nouns() or "-year-old" in span.text or head.lower_ in gendered_nouns()
         det = next((c.lower_ for c in head.children if c.dep_ == "det"), None)
-        if is_person_noun and (det == "the" or allow_bare) and earlier:
+        if is_person_noun and det == "the" and earlier:
             gender = gendered_nouns().get(noun)
             candidates = [p for p in earlier if gender is None or p.gender in (None, gender)]
             if candidates:

@@ -1,0 +1,279 @@
+"""Reading the store other than by search: speakers, one speaker, one article, totals, every quote for export."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from quotegraph.record import QuoteRecord
+from quotegraph.store.models import articles, entities, quote_about, quotes, speaker_aliases, speakers
+from quotegraph.store.schemas import (
+    AliasCount,
+    ArticleDetail,
+    ArticleQuote,
+    ArticleSummary,
+    NameCount,
+    SearchParams,
+    SpeakerDetail,
+    SpeakerList,
+    SpeakerSummary,
+    StoreStats,
+    TimelinePoint,
+)
+from quotegraph.store.search import QuoteQuery, page_of_hits, record_from_row, speaker_ids_named
+
+SpeakerSort = Literal["quotes", "name", "recent"]
+RECENT_QUOTES = 20
+TALKS_ABOUT = 15
+ALIASES = 20
+# A timeline by month up to this many months, by year beyond (a bar per month of ten years would be unreadable).
+MAX_MONTHS = 48
+
+
+def speaker_summary(row: sa.Row) -> SpeakerSummary:
+    return SpeakerSummary(
+        id=row.id,
+        name=row.name,
+        type=row.type,
+        quote_count=row.quote_count,
+        article_count=row.article_count,
+        first_date=row.first_date,
+        last_date=row.last_date,
+    )
+
+
+def list_speakers(
+    session: Session,
+    *,
+    name: str | None = None,
+    type: str | None = None,
+    sort: SpeakerSort = "quotes",
+    page: int = 1,
+    page_size: int = 50,
+) -> SpeakerList:
+    """Speakers with at least one quote, most quoted first (or by name, or most recently quoted)."""
+    where = [speakers.c.quote_count > 0]
+    if name:
+        where.append(speakers.c.id.in_(speaker_ids_named(name)))
+    if type:
+        where.append(speakers.c.type == type)
+    total = int(session.execute(sa.select(sa.func.count()).select_from(speakers).where(*where)).scalar_one())
+    order = {
+        "quotes": [speakers.c.quote_count.desc(), speakers.c.name_key, speakers.c.id],
+        "name": [speakers.c.name_key, speakers.c.id],
+        "recent": [speakers.c.last_date.desc().nulls_last(), speakers.c.quote_count.desc(), speakers.c.id],
+    }[sort]
+    rows = session.execute(
+        sa.select(speakers).where(*where).order_by(*order).limit(page_size).offset((page - 1) * page_size)
+    )
+    return SpeakerList(
+        total=total,
+        page=page,
+        page_size=page_size,
+        pages=-(-total // page_size),
+        results=[speaker_summary(row) for row in rows],
+    )
+
+
+def get_speaker(session: Session, speaker_id: int) -> SpeakerDetail | None:
+    """One speaker with aliases, a timeline of their quotes, whom they talk about and their latest quotes."""
+    row = session.execute(sa.select(speakers).where(speakers.c.id == speaker_id)).first()
+    if row is None:
+        return None
+    aliases = [
+        AliasCount(alias=alias.alias, count=alias.count)
+        for alias in session.execute(
+            sa.select(speaker_aliases.c.alias, speaker_aliases.c.count)
+            .where(speaker_aliases.c.speaker_id == speaker_id)
+            .order_by(speaker_aliases.c.count.desc(), speaker_aliases.c.alias_key)
+            .limit(ALIASES)
+        )
+    ]
+    by_day = session.execute(
+        sa.select(quotes.c.date, quotes.c.kind, sa.func.count().label("n"))
+        .where(quotes.c.speaker_id == speaker_id)
+        .group_by(quotes.c.date, quotes.c.kind)
+    ).all()
+    unit, timeline = build_timeline([(r.date, r.kind, r.n) for r in by_day if r.date is not None])
+    undated = sum(r.n for r in by_day if r.date is None)
+    n = sa.func.count().label("n")
+    top = (
+        sa.select(quote_about.c.entity_id, n)
+        .join(quotes, quotes.c.id == quote_about.c.quote_id)
+        .where(quotes.c.speaker_id == speaker_id)
+        .group_by(quote_about.c.entity_id)
+        .order_by(n.desc(), quote_about.c.entity_id)
+        .limit(TALKS_ABOUT)
+        .subquery()
+    )
+    talks_about = [
+        NameCount(name=r.name, count=r.n)
+        for r in session.execute(
+            sa.select(entities.c.name, top.c.n)
+            .join(top, top.c.entity_id == entities.c.id)
+            .order_by(top.c.n.desc(), entities.c.name)
+        )
+    ]
+    quoted_about = int(
+        session.execute(
+            sa.select(sa.func.count())
+            .select_from(quote_about)
+            .join(entities, entities.c.id == quote_about.c.entity_id)
+            .where(entities.c.key == row.name_key)
+        ).scalar_one()
+    )
+    recent = page_of_hits(
+        session, QuoteQuery(session, SearchParams(speaker_id=speaker_id, sort="newest", page_size=RECENT_QUOTES))
+    )
+    return SpeakerDetail(
+        **speaker_summary(row).model_dump(),
+        aliases=aliases,
+        timeline_unit=unit,
+        timeline=timeline,
+        undated_quotes=undated,
+        talks_about=talks_about,
+        quoted_about=quoted_about,
+        recent_quotes=recent,
+    )
+
+
+def build_timeline(
+    counts: list[tuple[datetime.date, str, int]],
+) -> tuple[Literal["month", "year"], list[TimelinePoint]]:
+    """Quotes per month (per year over long spans) from (date, kind, count) rows, empty periods included."""
+    if not counts:
+        return "month", []
+    first = min(date for date, _, _ in counts)
+    last = max(date for date, _, _ in counts)
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    unit: Literal["month", "year"] = "month" if months <= MAX_MONTHS else "year"
+
+    def period_of(date: datetime.date) -> tuple[int, int]:
+        return (date.year, date.month if unit == "month" else 1)
+
+    buckets: dict[tuple[int, int], dict[str, int]] = {}
+    year, month = period_of(first)
+    while (year, month) <= period_of(last):
+        buckets[(year, month)] = {"direct": 0, "indirect": 0, "mixed": 0}
+        if unit == "month":
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        else:
+            year += 1
+    for date, kind, n in counts:
+        bucket = buckets[period_of(date)]
+        bucket[kind] = bucket.get(kind, 0) + n
+    points = []
+    for (year, month), by_kind in buckets.items():
+        if unit == "month":
+            start = datetime.date(year, month, 1)
+            end = (datetime.date(year + 1, 1, 1) if month == 12 else datetime.date(year, month + 1, 1)) - datetime.timedelta(days=1)
+            period = f"{year:04d}-{month:02d}"
+        else:
+            start, end, period = datetime.date(year, 1, 1), datetime.date(year, 12, 31), f"{year:04d}"
+        points.append(
+            TimelinePoint(
+                period=period,
+                start=start,
+                end=end,
+                count=sum(by_kind.values()),
+                direct=by_kind.get("direct", 0),
+                indirect=by_kind.get("indirect", 0),
+                mixed=by_kind.get("mixed", 0),
+            )
+        )
+    return unit, points
+
+
+def article_summary(row: sa.Row) -> ArticleSummary:
+    return ArticleSummary(
+        id=row.id,
+        doc_id=row.doc_id,
+        content_hash=row.content_hash,
+        title=row.title,
+        outlet=row.outlet,
+        url=row.url,
+        date=row.date,
+        status=row.status,
+        error=row.error,
+        n_quotes=row.n_quotes,
+        ingested_at=row.ingested_at,
+    )
+
+
+def get_article(session: Session, article_id: int) -> ArticleDetail | None:
+    """One article with its text and every quote in it, in text order."""
+    row = session.execute(sa.select(articles).where(articles.c.id == article_id)).first()
+    if row is None:
+        return None
+    quote_rows = session.execute(
+        sa.select(quotes).where(quotes.c.article_id == article_id).order_by(quotes.c.position)
+    )
+    return ArticleDetail(
+        **article_summary(row).model_dump(),
+        text=row.text,
+        headline_start=row.headline_start,
+        headline_end=row.headline_end,
+        body_start=row.body_start,
+        body_end=row.body_end,
+        quotes=[ArticleQuote(id=q.id, speaker_id=q.speaker_id, record=record_from_row(q)) for q in quote_rows],
+    )
+
+
+def find_article(session: Session, ref: str) -> tuple[int | None, list[ArticleSummary]]:
+    """An article by id, content hash (or a prefix of 8+ characters), doc id or path.
+
+    Returns (id, []) when exactly one matches, (None, candidates) when several do, (None, []) when none does.
+    """
+    ref = ref.strip()
+    if not ref:
+        return None, []
+    if ref.isdigit() and len(ref) < 10:
+        row = session.execute(sa.select(articles.c.id).where(articles.c.id == int(ref))).first()
+        if row is not None:
+            return int(row.id), []
+    conditions = [articles.c.doc_id == ref, articles.c.path == ref]
+    if len(ref) >= 8 and all(c in "0123456789abcdef" for c in ref.lower()):
+        conditions.append(articles.c.content_hash.startswith(ref.lower(), autoescape=True))
+    rows = session.execute(sa.select(articles).where(sa.or_(*conditions)).order_by(articles.c.id).limit(20)).all()
+    if len(rows) == 1:
+        return int(rows[0].id), []
+    return None, [article_summary(row) for row in rows]
+
+
+def stats(session: Session) -> StoreStats:
+    def scalar(statement: sa.Select) -> int:
+        return int(session.execute(statement).scalar_one())
+
+    return StoreStats(
+        articles=scalar(sa.select(sa.func.count()).select_from(articles).where(articles.c.status == "done")),
+        failed_articles=scalar(
+            sa.select(sa.func.count()).select_from(articles).where(articles.c.status == "failed")
+        ),
+        quotes=scalar(sa.select(sa.func.count()).select_from(quotes)),
+        speakers=scalar(sa.select(sa.func.count()).select_from(speakers).where(speakers.c.quote_count > 0)),
+    )
+
+
+def iter_records(session: Session, params: SearchParams | None = None, chunk: int = 1000) -> Iterator[QuoteRecord]:
+    """Every quote record ``params`` selects (all of them by default), in article order, streamed in chunks.
+
+    Keyset pagination on (article_id, position), not one huge result: memory stays flat on any store size.
+    """
+    query = QuoteQuery(session, params or SearchParams())
+    if query.matches_nothing:
+        return
+    after: tuple[int, int] | None = None
+    while True:
+        statement = query.select(quotes).order_by(quotes.c.article_id, quotes.c.position).limit(chunk)
+        if after is not None:
+            statement = statement.where(sa.tuple_(quotes.c.article_id, quotes.c.position) > sa.tuple_(*after))
+        rows = session.execute(statement).all()
+        if not rows:
+            return
+        for row in rows:
+            yield record_from_row(row)
+        after = (rows[-1].article_id, rows[-1].position)
