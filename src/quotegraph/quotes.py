@@ -28,7 +28,9 @@ _MARKS: dict[str, tuple[str, str]] = {
 }
 QUOTE_MARK_CHARS = frozenset(_MARKS)
 DOUBLE_MARK_CHARS = frozenset(c for c, (fam, _) in _MARKS.items() if fam in ("double", "guillemet"))
-_MARK_RE = re.compile("[" + re.escape("".join(_MARKS)) + "]")
+# Two apostrophes or two backticks stand for a double mark in older archives and PTB-style text (''new low.'').
+_MARKS_2 = {"''": ("double", "amb"), "``": ("double", "open")}
+_MARK_RE = re.compile("''|``|[" + re.escape("".join(_MARKS)) + "]")
 
 _OPENING_CONTEXT = set("([{/\u2014\u2013-:") | QUOTE_MARK_CHARS
 _CLOSING_CONTEXT = set(".,;:!?)]}/\u2014\u2013-\u2026") | QUOTE_MARK_CHARS
@@ -61,16 +63,16 @@ class QuoteSpan:
         return self.close_mark + 1 if self.close_mark is not None else self.end
 
 
-def _can_open(text: str, i: int) -> bool:
-    nxt = text[i + 1] if i + 1 < len(text) else " "
+def _can_open(text: str, i: int, width: int = 1) -> bool:
+    nxt = text[i + width] if i + width < len(text) else " "
     prev = text[i - 1] if i > 0 else " "
     if nxt.isspace():
         return False
     return prev.isspace() or prev in _OPENING_CONTEXT
 
 
-def _can_close(text: str, i: int) -> bool:
-    nxt = text[i + 1] if i + 1 < len(text) else " "
+def _can_close(text: str, i: int, width: int = 1) -> bool:
+    nxt = text[i + width] if i + width < len(text) else " "
     prev = text[i - 1] if i > 0 else " "
     if prev.isspace():
         return False
@@ -122,11 +124,12 @@ def find_quotes(text: str) -> list[QuoteSpan]:
     pending_continuation: int | None = None  # an unclosed quote at the end of the previous paragraph
     for p_start, p_end in _paragraphs(text):
         stack: list[tuple[int, str, int | None]] = []  # (mark position, family, index of enclosing quote)
+        widths: dict[int, int] = {}  # opening mark position -> its width in characters
         first_mark = _first_nonspace(text, p_start, p_end)
         opened_here: list[int] = []
         for m in _MARK_RE.finditer(text, p_start, p_end):
-            i = m.start()
-            family, role = _MARKS[m.group()]
+            i, width = m.start(), len(m.group())
+            family, role = _MARKS_2[m.group()] if width == 2 else _MARKS[m.group()]
             stack_has_single = any(f == "single" for _, f, _ in stack)
             if _is_apostrophe(text, i, family, stack_has_single):
                 continue
@@ -136,7 +139,7 @@ def find_quotes(text: str) -> list[QuoteSpan]:
             elif family == "guillemet" and role == "open" and "guillemet_rev" in families_open:
                 family, role = "guillemet_rev", "close"
             if role == "amb":
-                can_close, can_open = _can_close(text, i), _can_open(text, i)
+                can_close, can_open = _can_close(text, i, width), _can_open(text, i, width)
             elif family == "single":
                 # ‘ and ’ double as apostrophes and are often typed the wrong way round: check their context
                 can_close = role == "close" and _can_close(text, i)
@@ -151,21 +154,23 @@ def find_quotes(text: str) -> list[QuoteSpan]:
                         break
             if match is not None and (not can_open or stack[match][1] == family):
                 open_pos, open_family, parent = stack[match]
+                open_width = widths.get(open_pos, 1)
                 del stack[match:]  # inner marks left open were apostrophes or typos
-                if text[open_pos + 1 : i].strip():
-                    c_start, c_end = _strip_span(text, open_pos + 1, i)
-                    quotes.append(QuoteSpan(c_start, c_end, open_pos, i, open_family, parent))
+                if text[open_pos + open_width : i].strip():
+                    c_start, c_end = _strip_span(text, open_pos + open_width, i)
+                    quotes.append(QuoteSpan(c_start, c_end, open_pos, i + width - 1, open_family, parent))
                     opened_here.append(len(quotes) - 1)
                 continue
             if can_open:
                 parent = _enclosing(quotes, stack)
                 stack.append((i, family, parent))
+                widths[i] = width
         # whatever is still open: the outermost double-family mark runs to the paragraph's end
         pending_here: int | None = None
         for open_pos, family, parent in stack:
             if family in ("single", "single_guillemet") and parent is None:
                 continue  # a lone single mark is far more often an apostrophe than a quote
-            c_start, c_end = _strip_span(text, open_pos + 1, p_end)
+            c_start, c_end = _strip_span(text, open_pos + widths.get(open_pos, 1), p_end)
             if c_end > c_start:
                 quotes.append(QuoteSpan(c_start, c_end, open_pos, None, family, parent))
                 if parent is None:

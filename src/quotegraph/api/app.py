@@ -302,6 +302,23 @@ async def _no_receive() -> Message:
 
 # ---------------------------------------------------------------------------------------------------- the app
 
+_BEARER = HTTPBearer(auto_error=False, description="the token the server was started with (--token)")
+
+
+def require_token(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+) -> None:
+    """Writes need the server's token; a server started without one refuses them all."""
+    token: str | None = request.app.state.token
+    if token is None:
+        raise HTTPException(403, "this server is read-only: start it with --token (or QUOTEGRAPH_TOKEN) to allow ingest")
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "ingest needs 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
+    # constant-time: the comparison must not tell an attacker how many leading characters were right
+    if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
+        raise HTTPException(401, "wrong token", {"WWW-Authenticate": "Bearer"})
+
+
 
 def create_app(
     db_url: str | None = None,
@@ -327,6 +344,7 @@ def create_app(
     )
     app.state.store = store
     app.state.reads = reads
+    app.state.token = token
     app.add_middleware(GuardMiddleware)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = _templates()
@@ -415,18 +433,6 @@ def create_app(
         if detail is None:
             raise HTTPException(404, f"no article {article_id}")
         return _json(detail)
-
-    bearer = HTTPBearer(auto_error=False, description="the token the server was started with (--token)")
-
-    def require_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
-        if token is None:
-            raise HTTPException(
-                403, "this server is read-only: start it with --token (or QUOTEGRAPH_TOKEN) to allow ingest"
-            )
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise HTTPException(401, "ingest needs 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
-        if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
-            raise HTTPException(401, "wrong token", {"WWW-Authenticate": "Bearer"})
 
     @app.post(
         "/api/ingest",
