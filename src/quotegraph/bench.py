@@ -406,7 +406,7 @@ def run_bench(
                 )
 
     base, qg = _summary(runs[BASELINE]), _summary(runs[QUOTEGRAPH])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     result: dict[str, Any] = {
         "benchmark": "extraction speed: quotegraph extract vs bare spaCy en_core_web_sm",
         "date": now.isoformat(timespec="seconds"),
