@@ -98,7 +98,8 @@ class _Finder:
                 continue
             self.quote_tokens.append((span.start, span.end))
             for t in range(span.start, span.end):
-                if self.in_quote[t] is None or self.quotes[cast(int, self.in_quote[t])].parent is None or q.parent is not None:
+                current = self.in_quote[t]
+                if current is None or self.quotes[current].parent is None or q.parent is not None:
                     self.in_quote[t] = qi
         self.paragraphs = _paragraph_bounds(self.text)
 
@@ -111,9 +112,11 @@ class _Finder:
         return qi
 
     def is_cue(self, token: Token, direct: bool = True) -> bool:
-        if token.pos_ not in ("VERB", "AUX") and token.tag_ not in ("VBD", "VBZ", "VBP", "VBG", "VBN", "VB"):
-            return False
         lemma = token.lemma_.lower()
+        if token.pos_ not in ("VERB", "AUX") and token.tag_ not in ("VBD", "VBZ", "VBP", "VBG", "VBN", "VB"):
+            if not (self.headline and token.is_title and token.pos_ in ("PROPN", "NOUN")):
+                return False
+            lemma = _headline_verb_lemma(token.lower_)  # Title Case headlines tag 'Vows' as a proper noun
         if not is_reporting_lemma(lemma, self.include_beliefs):
             return False
         if not direct and lemma in SPEECH_ONLY_DIRECT:
@@ -419,6 +422,18 @@ class _Finder:
         a.evidence.append("cue by dash after the quote")
         return True
 
+    def link_first_parts(self, direct: list[Attribution]) -> None:
+        """A quote running over paragraphs whose cue comes only in a later part: the earlier parts take it."""
+        for qi in range(len(direct) - 1, -1, -1):
+            a = direct[qi]
+            if a.continues is None or a.cue is None:
+                continue
+            first = direct[a.continues]
+            if first.cue is None and first.inherit_from is None:
+                first.inherit_from, first.rule = qi, "continuation"
+                first.confidence = PATTERN_PRIOR["continuation"]
+                first.evidence.append("runs on into a later paragraph that names its speaker")
+
     def link_split_quotes(self, direct: list[Attribution]) -> None:
         """'"Overall," he continued, "the presence of water ..."': one utterance interrupted by its attribution.
         The second part continues the first."""
@@ -444,10 +459,14 @@ class _Finder:
     def link_direct_by_context(self, direct: list[Attribution]) -> None:
         """Quotes with no cue of their own: a colon paragraph, a sibling, a continuation, a floating quote."""
         self.link_split_quotes(direct)
+        self.link_first_parts(direct)
         for qi, a in enumerate(direct):
             if a.cue is not None or a.parent is not None:
                 continue
             if a.continues is not None:
+                first = direct[a.continues]
+                if first.cue is None and first.inherit_from is None:
+                    continue  # the cue comes in this part: the first part takes its speaker (below)
                 a.inherit_from, a.rule = a.continues, "continuation"
                 a.confidence = PATTERN_PRIOR["continuation"]
                 a.evidence.append("continues the quote of the previous paragraph")
@@ -747,6 +766,17 @@ _TITLE_LEAD = re.compile(
 )
 # ... or only when the quoted words are in Title Case ('Anna Franowska of "Have No Fear"').
 _NAME_LEAD = re.compile(r"\b(?:of|the|from|at|by|for)\s*$", re.IGNORECASE)
+
+
+def _headline_verb_lemma(word: str) -> str:
+    """'vows' -> 'vow', 'denies' -> 'deny', 'slams' -> 'slam': enough inflection for headline verbs."""
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("es") and is_reporting_lemma(word[:-2]):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
 
 
 def _drop_names(text: str, quotes: list[QuoteSpan]) -> list[QuoteSpan]:

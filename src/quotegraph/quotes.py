@@ -106,6 +106,21 @@ def _is_apostrophe(text: str, i: int, family: str, stack_has_single: bool) -> bo
     return False
 
 
+_MAX_DEPTH = 8
+_CLOSING_SINGLE = re.compile(r"[\u2019'](?=\s|[.,;:!?)\]\u2014\u2013-]|$)")
+
+
+def _possessive_inside(text: str, i: int, p_end: int, single_open: bool) -> bool:
+    """A closing-looking ’ after a plural 's', followed by a lower-case word, with another closing single mark
+    later in the paragraph: the possessive of 'players’ fans', not the end of the quote."""
+    if not single_open or i == 0 or text[i - 1] not in "sS":
+        return False
+    rest = text[i + 1 : i + 3]
+    if len(rest) < 2 or not rest[0].isspace() or not rest[1].islower():
+        return False
+    return _CLOSING_SINGLE.search(text, i + 1, min(p_end, i + 2000)) is not None  # bounded: stays linear
+
+
 def _paragraphs(text: str) -> list[tuple[int, int]]:
     """(start, end) of every non-empty line; a newline ends a paragraph."""
     spans = []
@@ -133,6 +148,10 @@ def find_quotes(text: str) -> list[QuoteSpan]:
             stack_has_single = any(f == "single" for _, f, _ in stack)
             if _is_apostrophe(text, i, family, stack_has_single):
                 continue
+            if family == "single" and role != "open" and _possessive_inside(text, i, p_end, stack_has_single):
+                continue  # ‘The players’ fans were ...’: a plural possessive inside a single-quoted quote
+            if m.group() == "\u201c" and stack and text[stack[-1][0]] == "\u201e":
+                role = "close"  # German „...“: the high mark closes the low one
             families_open = {f for _, f, _ in stack}
             if family == "guillemet" and role == "close" and "guillemet" not in families_open:
                 family, role = "guillemet_rev", "open"  # »reversed« guillemets, as in German and Danish
@@ -161,15 +180,20 @@ def find_quotes(text: str) -> list[QuoteSpan]:
                     quotes.append(QuoteSpan(c_start, c_end, open_pos, i + width - 1, open_family, parent))
                     opened_here.append(len(quotes) - 1)
                 continue
-            if can_open:
+            if can_open and len(stack) < _MAX_DEPTH:  # deeper nesting is never real: keeps one pass linear
                 parent = _enclosing(quotes, stack)
                 stack.append((i, family, parent))
                 widths[i] = width
         # whatever is still open: the outermost double-family mark runs to the paragraph's end
         pending_here: int | None = None
+        paragraph_opener = _first_nonspace_pos(text, p_start, p_end)
         for open_pos, family, parent in stack:
-            if family in ("single", "single_guillemet") and parent is None:
-                continue  # a lone single mark is far more often an apostrophe than a quote
+            typeset_opener = text[open_pos] == "\u2018" and text[open_pos + 1 : open_pos + 2].isupper()
+            if family in ("single", "single_guillemet") and parent is None and not (
+                open_pos == paragraph_opener or typeset_opener
+            ):
+                continue  # a lone single mark is far more often an apostrophe than a quote, unless it opens
+                # the paragraph or is a typeset ‘ before a capital, as British speech running on is written
             c_start, c_end = _strip_span(text, open_pos + widths.get(open_pos, 1), p_end)
             if c_end > c_start:
                 quotes.append(QuoteSpan(c_start, c_end, open_pos, None, family, parent))
@@ -177,7 +201,7 @@ def find_quotes(text: str) -> list[QuoteSpan]:
                     pending_here = len(quotes) - 1
             break
         # a quote that opens this paragraph continues the previous paragraph's unclosed quote
-        if pending_continuation is not None and first_mark is not None and first_mark in DOUBLE_MARK_CHARS:
+        if pending_continuation is not None and first_mark is not None and first_mark in QUOTE_MARK_CHARS:
             for idx in opened_here + ([pending_here] if pending_here is not None else []):
                 if quotes[idx].open_mark == _first_nonspace_pos(text, p_start, p_end):
                     quotes[idx].continues = -1 - quotes[pending_continuation].open_mark

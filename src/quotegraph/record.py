@@ -62,19 +62,21 @@ class Article:
 
     @property
     def headline(self) -> str | None:
+        """The headline's text, or None when the article has none."""
         if self.headline_span is None:
             return None
         return self.text[self.headline_span[0] : self.headline_span[1]]
 
     @property
     def body(self) -> str:
+        """The body's text (``text[body_span[0]:body_span[1]]``)."""
         return self.text[self.body_span[0] : self.body_span[1]]
 
 
 class AnonymousSource(BaseModel):
     """What the text says about an unnamed source ('a palace insider', 'people familiar with the matter')."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     role: str | None = Field(None, description="the source's role noun, e.g. 'insider', 'official'")
     affiliation: str | None = Field(None, description="whom the source is tied to, e.g. 'palace', 'White House'")
@@ -85,7 +87,8 @@ class AnonymousSource(BaseModel):
 class QuoteRecord(BaseModel):
     """One quotation: what was said, by whom, where in the text, and how sure quotegraph is."""
 
-    model_config = ConfigDict(extra="forbid")
+    # every field is always written (absent values as null), so the published schema requires them all
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     doc_id: str = Field(description="the article's id (a file's stem)")
     text: str = Field(description="the quoted words, without enclosing quote marks")
@@ -112,14 +115,16 @@ class QuoteRecord(BaseModel):
     evidence: list[str] = Field(default_factory=list, description="the steps from mention to speaker, in order")
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as a JSON-ready dict, every field present: what the CLI writes, one per line."""
         return self.model_dump(mode="json")
 
     def to_json(self) -> str:
+        """The record as one line of JSON (UTF-8 text, not ASCII-escaped)."""
         return json.dumps(self.to_dict(), ensure_ascii=False)
 
 
 def quote_record_schema() -> dict[str, Any]:
     """The published JSON Schema of one quote record (docs/quote-record.schema.json is generated from it)."""
-    schema = QuoteRecord.model_json_schema()
+    schema = QuoteRecord.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema

@@ -120,7 +120,7 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
     """Cluster the PERSON names of ``doc`` into people (adding to ``context`` when given)."""
     ctx = context or SpeakerContext()
     for ent in doc.ents:
-        if ent.label_ != "PERSON":
+        if not _is_person_entity(doc, ent):
             continue
         words = _clean_name(ent)
         if not words or not any(w[:1].isupper() for w in words):
@@ -154,6 +154,18 @@ def _gender_from_pronouns(doc: Doc, ent: Span) -> str | None:
     if male != female:
         return "male" if male else "female"
     return None
+
+
+def _is_person_entity(doc: Doc, ent: Span) -> bool:
+    """PERSON entities, less saints' names of places ('St Luke's'), plus the names the small model tags ORG or
+    GPE although they start with a known first name ('tenant Grace Obi')."""
+    first = ent[0].lower_.rstrip(".")
+    if ent.label_ == "PERSON":
+        possessive = ent[-1].lower_ in ("'s", "’s") or (ent.end < len(doc) and doc[ent.end].lower_ in ("'s", "’s"))
+        return not (first in ("st", "saint") and possessive)
+    if ent.label_ in ("ORG", "GPE", "NORP") and 2 <= len(ent) <= 3 and all(t.is_title for t in ent):
+        return first in first_name_genders() and ent[-1].lower_ not in ORG_NOUNS
+    return False
 
 
 def _collect_descriptors(doc: Doc, ent: Span, person: Person) -> None:
@@ -275,7 +287,7 @@ class _Resolver:
     def person_in(self, span: Span, head: Token | None = None) -> Person | None:
         """The person a mention names: the name at its head or in apposition to it, before names it only
         mentions ('Schilling's son, Grant' is Grant; 'a spokesman for Mrs. Clinton' is not Clinton)."""
-        ents = [e for e in self.doc.ents if e.start >= span.start and e.end <= span.end and e.label_ == "PERSON"]
+        ents = [e for e in self.doc.ents if e.start >= span.start and e.end <= span.end and _is_person_entity(self.doc, e)]
 
         def rank(ent: Span) -> int:
             if head is not None and ent.start <= head.i < ent.end:
@@ -288,7 +300,8 @@ class _Resolver:
         if head is not None and ents and rank(ents[0]) == 3 and head.pos_ != "PROPN":
             ents = []  # only named in passing: the speaker is the unnamed head ('a spokesman for Mrs. Clinton')
         for ent in ents:
-            title = [self.doc[ent.start - 1].text] if ent.start > span.start else []
+            before = self.doc[ent.start - 1] if ent.start > span.start else None
+            title = [before.text] if before is not None and before.lower_.rstrip(".") in TITLES else []
             found = self.ctx.find_by_name(title + _clean_name(ent, keep_title=True))
             if found is not None:
                 return found
@@ -321,7 +334,10 @@ class _Resolver:
             if ent.label_ in _ORG_LABELS:
                 affiliation = ent.text
         if affiliation is None:
+            described = {t.i for c in head.children if c.dep_ in ("relcl", "acl", "appos") for t in c.subtree}
             for t in span:
+                if t.i in described:
+                    continue  # 'who spoke on condition of anonymity' says how, not for whom
                 if t.i != head.i and t.dep_ in ("compound", "pobj", "amod") and t.pos_ in ("NOUN", "PROPN"):
                     if t.lower_ not in ("matter", "situation", "talks", "discussions", "case", "anonymity"):
                         affiliation = t.text
@@ -346,6 +362,10 @@ class _Resolver:
         for ent in span.ents:
             if ent.label_ == "NORP" and ent.root.i != head.i:
                 continue  # 'the Polish archbishop' is a person, not Poland
+            if ent.root.dep_ == "pobj" and ent.root.head.lower_ in ("in", "at", "from", "across", "near", "around"):
+                continue  # 'hospital staff in Leeds' speak, not Leeds
+            if _is_person_entity(self.doc, ent):
+                continue
             if ent.label_ in _ORG_LABELS and not (head_is_person and head.i not in range(ent.start, ent.end)):
                 return _strip_the(ent.text)
         lemma = head.lemma_.lower()
@@ -374,7 +394,7 @@ class _Resolver:
             if person.gender not in (None, gender):
                 continue
             distance = at - last
-            score = distance * (1.0 if person.gender == gender else 1.6) * (0.7 if spoken else 1.0)
+            score = distance * (1.0 if person.gender == gender else 2.5) * (0.7 if spoken else 1.0)
             if best is None or score < best[0]:
                 best = (score, person)
         if best is None:
