@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 import quotegraph
+import quotegraph.rendering
 from quotegraph import Article, QuoteRecord
 from quotegraph.readers import MAX_ARTICLE_CHARS
 
@@ -95,7 +96,7 @@ def test_extract_without_headline_matches_the_extractor(extractor) -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: quotegraph.extract(b"\"We won,\" she said."), "must be a str, not bytes; decode it first"),
+        (lambda: quotegraph.extract(b'"We won," she said.'), "must be a str, not bytes; decode it first"),
         (lambda: quotegraph.extract(None), "must be a str, not NoneType"),  # type: ignore[arg-type]
         (lambda: quotegraph.extract(42), "must be a str, not int"),  # type: ignore[arg-type]
         (lambda: quotegraph.extract("text", headline=b"head"), "headline must be a str, not bytes"),  # type: ignore[arg-type]
@@ -165,7 +166,9 @@ def test_extract_many_refuses_bad_inputs() -> None:
         quotegraph.extract_many([COURT], batch_size=0)
     with pytest.raises(ValueError, match="n_process must be a positive int or -1"):
         quotegraph.extract_many([COURT], n_process=0)
-    with pytest.raises(TypeError, match="input 1 must be a str, a \\(text, meta dict\\) pair or an Article, not bytes"):
+    with pytest.raises(
+        TypeError, match="input 1 must be a str, a \\(text, meta dict\\) pair or an Article, not bytes"
+    ):
         list(quotegraph.extract_many([QUIET, b"bytes"]))  # type: ignore[list-item]
     with pytest.raises(TypeError, match="input 0: the article text must be a str, not NoneType"):
         list(quotegraph.extract_many([(None, {})]))  # type: ignore[list-item]
@@ -253,6 +256,9 @@ def test_render_page_is_self_contained() -> None:
     for external in ("<link", "<script", "src=", "@import", "url(", "http://", "https://"):
         assert external not in lowered
     assert "Raj Patel" in page
+    bare = quotegraph.render(MARKET, css=False, jupyter=False)
+    assert bare.startswith('<div class="qg-article') and "<style>" not in bare
+    assert page.count(quotegraph.rendering.article_css()) == 1
 
 
 def test_render_article_and_empty_text() -> None:
@@ -292,3 +298,29 @@ def test_render_in_jupyter_returns_ipython_html(monkeypatch: pytest.MonkeyPatch)
 
 def test_render_outside_jupyter_returns_a_str() -> None:
     assert isinstance(quotegraph.render(MARKET), str)
+
+
+# --- documentation ----------------------------------------------------------------------------------------------
+
+
+def test_public_names_have_docstrings() -> None:
+    import importlib
+    import inspect
+
+    modules = ("quotegraph", "quotegraph.pipeline", "quotegraph.component", "quotegraph.rendering")
+    own = {*modules, "quotegraph.record"}  # classes re-exported from elsewhere are checked by their owners
+    missing = []
+    for module_name in modules:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            if not inspect.getdoc(obj):
+                missing.append(f"{module_name}.{name}")
+            if inspect.isclass(obj) and obj.__module__ in own:
+                for attr, value in vars(obj).items():
+                    func = value.fget if isinstance(value, property) else value
+                    if not attr.startswith("_") and inspect.isfunction(func) and not func.__doc__:
+                        missing.append(f"{module_name}.{name}.{attr}")
+    assert not missing, f"public names without a docstring: {missing}"

@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed (pip install -e '.[test]')")
+@pytest.mark.skipif(
+    importlib.util.find_spec("mypy") is None, reason="mypy is not installed (pip install -e '.[test]')"
+)
 def test_mypy_passes_on_the_package() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "mypy", "src/quotegraph"],

@@ -247,11 +247,7 @@ register_extensions()
 def _pipes_assigning(nlp: Language, attribute: str, names: Iterable[str]) -> list[str]:
     found = []
     for name in names:
-        try:
-            assigns = nlp.get_pipe_meta(name).assigns
-        except Exception:  # no metadata: it declares nothing
-            continue
-        if attribute in assigns:
+        if attribute in nlp.get_pipe_meta(name).assigns:
             found.append(name)
     return found
 
@@ -322,10 +318,10 @@ class QuotegraphComponent:
 
 __all__ = [
     "DATA_VERSION",
-    "Quote",
-    "QuotegraphComponent",
     "SPANS_KEY",
     "USER_DATA_KEY",
+    "Quote",
+    "QuotegraphComponent",
     "attribution_data",
     "check_pipeline",
     "get_quotes",

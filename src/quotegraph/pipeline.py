@@ -139,6 +139,7 @@ class Extractor:
                 yield article, ExtractionError(article.id, f"extraction failed ({type(exc).__name__}: {exc})")
 
     def records_for(self, article: Article, body: Doc, headline: Doc | None) -> list[QuoteRecord]:
+        """The records of an article from its parsed body (and headline) Docs, offsets into ``article.text``."""
         body_quotes = attribute(body, include_beliefs=self.include_beliefs)
         context = resolve_speakers(body, body_quotes)
         parts: list[tuple[int, bool, Doc, list[Attribution]]] = []
@@ -227,7 +228,9 @@ def _check_optional(value: object, what: str) -> str | None:
     return _check_text(value, what)
 
 
-def _article_from(text: object, *, doc_id: object, date: object, headline: object, where: str) -> tuple[Article, int]:
+def _article_from(
+    text: object, *, doc_id: object, date: object, headline: object, where: str
+) -> tuple[Article, int]:
     """An Article for a text and its metadata, and how far its body is shifted from ``text`` in it."""
     body = _check_text(text, f"{where}: the article text")
     head = _check_optional(headline, f"{where}: headline")
@@ -294,7 +297,11 @@ def _prepare(item: object, index: int) -> tuple[Article, int]:
         if unknown:
             raise ValueError(f"{where}: unknown meta key(s) {', '.join(unknown)}; use {', '.join(_META_KEYS)}")
         return _article_from(
-            text, doc_id=meta.get("id", str(index)), date=meta.get("date"), headline=meta.get("headline"), where=where
+            text,
+            doc_id=meta.get("id", str(index)),
+            date=meta.get("date"),
+            headline=meta.get("headline"),
+            where=where,
         )
     raise TypeError(
         f"{where} must be a str, a (text, meta dict) pair or an Article, not {type(item).__name__}"
@@ -354,7 +361,8 @@ def _parallel(
 
         for chunk in chunks():
             articles = [article for _, article, _ in chunk]
-            window.append(([(index, shift) for index, _, shift in chunk], pool.apply_async(_worker_batch, (articles,))))
+            job = pool.apply_async(_worker_batch, (articles,))
+            window.append(([(index, shift) for index, _, shift in chunk], job))
             yield from drain(2 * n_process)  # bounded: input is read only a few batches ahead of the output
         yield from drain(0)
 
@@ -387,7 +395,9 @@ def extract_many(
             processed (over ``MAX_ARTICLE_CHARS`` characters); the message names the input's position.
     """
     if isinstance(inputs, (str, bytes, bytearray)):
-        raise TypeError("extract_many() takes an iterable of articles, not a single text; for one text use extract()")
+        raise TypeError(
+            "extract_many() takes an iterable of articles, not a single text; for one text use extract()"
+        )
     try:
         iterator = iter(inputs)
     except TypeError:

@@ -319,7 +319,9 @@ def _region_html(region: _Region) -> str:
     return "".join(out)
 
 
-def _render_html(regions: list[_Region], *, page: bool = False, title: str = "quotegraph") -> str:
+def _render_html(
+    regions: list[_Region], *, page: bool = False, css: bool = True, title: str = "quotegraph"
+) -> str:
     """The HTML of prepared regions (internal; use ``render``)."""
     legend = _assign_colours(regions)
     parts = ['<div class="qg-article tex2jax_ignore">']
@@ -335,7 +337,7 @@ def _render_html(regions: list[_Region], *, page: bool = False, title: str = "qu
     for region in regions:
         parts.append(f'<{region.tag} class="{region.css_class}">{_region_html(region)}</{region.tag}>')
     parts.append("</div>")
-    fragment = f"<style>{article_css()}</style>" + "".join(parts)
+    fragment = (f"<style>{article_css()}</style>" if css else "") + "".join(parts)
     if not page:
         return fragment
     return (
@@ -352,6 +354,7 @@ def render(
     headline: str | None = ...,
     date: str | None = ...,
     page: bool = ...,
+    css: bool = ...,
     jupyter: Literal[False],
 ) -> str: ...
 
@@ -364,6 +367,7 @@ def render(
     headline: str | None = ...,
     date: str | None = ...,
     page: bool = ...,
+    css: bool = ...,
     jupyter: bool | None = ...,
 ) -> Any: ...
 
@@ -375,6 +379,7 @@ def render(
     headline: str | None = None,
     date: str | None = None,
     page: bool = False,
+    css: bool = True,
     jupyter: bool | None = None,
 ) -> Any:
     """An article with its quotes highlighted per speaker, as HTML (like ``spacy.displacy.render``).
@@ -390,6 +395,8 @@ def render(
         headline: the headline, for a str (drawn above the body, with its own quotes).
         date: the article's date, for a str (passed to ``extract``).
         page: a whole HTML page (``<!DOCTYPE html>`` ...) instead of a fragment.
+        css: start with a ``<style>`` holding the article CSS (the default); False for the bare markup, for a
+            page that links ``article_css()`` once itself (the web explorer).
         jupyter: return an ``IPython.display.HTML`` (displayed by Jupyter) instead of a str; by default (None)
             only when running in a Jupyter notebook. Needs IPython.
 
@@ -406,7 +413,7 @@ def render(
     """
     regions = _regions(doc_or_text, records, headline, date)
     title = next((r.text for r in regions if r.css_class == "qg-headline"), "quotegraph")
-    markup = _render_html(regions, page=page, title=title)
+    markup = _render_html(regions, page=page, css=css, title=title)
     if jupyter is None:
         from spacy.util import is_in_jupyter
 
