@@ -275,6 +275,7 @@ def _cpu_model() -> str | None:
 def machine_info() -> dict[str, Any]:
     import spacy
 
+    usable: int | None
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

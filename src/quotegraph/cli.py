@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from quotegraph.record import Article
 
 app = typer.Typer(
     name="quotegraph",
@@ -54,7 +58,7 @@ def extract(
     speakers: dict[str, int] = {}
     articles = []
 
-    def good_articles():  # reader errors are reported as they come, the batch goes on
+    def good_articles() -> Iterator[Article]:  # reader errors are reported as they come, the batch goes on
         nonlocal failures
         for item in read_paths(paths):
             if isinstance(item, ReadError):
@@ -129,6 +133,200 @@ def bench(
     from quotegraph.bench import run_bench
 
     raise typer.Exit(run_bench(corpus, limit, output))
+
+
+# ===== store, search and the explorer (issue 5): thin over quotegraph.store.commands and quotegraph.api =====
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="database URL or SQLite file (default: $QUOTEGRAPH_DB, else quotegraph.db here)", show_default=False
+    ),
+]
+
+
+class QuoteKindChoice(str, Enum):
+    direct = "direct"
+    indirect = "indirect"
+    mixed = "mixed"
+
+
+class SortChoice(str, Enum):
+    relevance = "relevance"
+    newest = "newest"
+    oldest = "oldest"
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    jsonl = "jsonl"
+
+
+class ShowFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+
+
+class SpeakerTypeChoice(str, Enum):
+    person = "person"
+    organization = "organization"
+    anonymous = "anonymous"
+    unknown = "unknown"
+
+
+class SpeakerSortChoice(str, Enum):
+    quotes = "quotes"
+    name = "name"
+    recent = "recent"
+
+
+SpeakerFilter = Annotated[str | None, typer.Option("--speaker", help="said by: whole words of a name or an alias")]
+AboutFilter = Annotated[str | None, typer.Option("--about", help="about: whole words of a name")]
+SinceFilter = Annotated[str | None, typer.Option("--since", help="articles dated on or after YYYY-MM-DD")]
+UntilFilter = Annotated[str | None, typer.Option("--until", help="articles dated on or before YYYY-MM-DD")]
+OutletFilter = Annotated[str | None, typer.Option("--outlet", help="the outlet's name")]
+KindFilter = Annotated[QuoteKindChoice | None, typer.Option("--kind", help="direct, indirect or mixed")]
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="files, directories (recursive) or - for standard input")],
+    db: DbOption = None,
+    outlet: Annotated[str | None, typer.Option(help="the outlet of articles that do not name one")] = None,
+    batch_size: Annotated[int, typer.Option(help="articles per batch (extracted together, committed together)")] = 16,
+) -> None:
+    """Extract quotes from articles and store them; articles already stored (same text) are skipped.
+
+    Safe to stop and run again: every finished batch is committed, and a rerun resumes. Articles that fail are
+    kept with the reason and retried by the next run. Exit code 2 when some inputs failed.
+    """
+    from quotegraph.store.commands import run_ingest
+
+    raise typer.Exit(run_ingest(paths, db, outlet, batch_size))
+
+
+@app.command()
+def search(
+    words: Annotated[str | None, typer.Argument(help='words the quote contains; "a phrase" in quotes')] = None,
+    speaker: SpeakerFilter = None,
+    about: AboutFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
+    outlet: OutletFilter = None,
+    kind: KindFilter = None,
+    sort: Annotated[SortChoice, typer.Option(help="oldest finds who said it first")] = SortChoice.relevance,
+    page: Annotated[int, typer.Option(help="page of results")] = 1,
+    limit: Annotated[int, typer.Option(help="results per page (at most 100)")] = 20,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table for people, jsonl for tools")] = (
+        ListFormat.table
+    ),
+    db: DbOption = None,
+) -> None:
+    """Search stored quotes by words, speaker, subject, date, outlet and kind."""
+    from quotegraph.store.commands import run_search
+
+    filters = {
+        "q": words,
+        "speaker": speaker,
+        "about": about,
+        "since": since,
+        "until": until,
+        "outlet": outlet,
+        "kind": kind.value if kind else None,
+        "sort": sort.value,
+        "page": page,
+        "page_size": limit,
+    }
+    raise typer.Exit(run_search(filters, db, format.value))
+
+
+@app.command()
+def speakers(
+    name: Annotated[str | None, typer.Option(help="only speakers with this name (whole words) or alias")] = None,
+    type: Annotated[SpeakerTypeChoice | None, typer.Option("--type", help="person, organization, ...")] = None,
+    sort: Annotated[SpeakerSortChoice, typer.Option(help="quotes (most first), name, or recent")] = (
+        SpeakerSortChoice.quotes
+    ),
+    limit: Annotated[int, typer.Option(help="speakers per page")] = 50,
+    page: Annotated[int, typer.Option(help="page")] = 1,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table for people, jsonl for tools")] = (
+        ListFormat.table
+    ),
+    db: DbOption = None,
+) -> None:
+    """List the speakers in the store, most quoted first."""
+    from quotegraph.store.commands import run_speakers
+
+    raise typer.Exit(run_speakers(db, name, type.value if type else None, sort.value, limit, page, format.value))
+
+
+@app.command()
+def show(
+    article: Annotated[str, typer.Argument(help="the article's id, content hash (8+ characters), doc id or path")],
+    format: Annotated[ShowFormat, typer.Option("--format", "-f", help="text for people, json for tools")] = (
+        ShowFormat.text
+    ),
+    db: DbOption = None,
+) -> None:
+    """Show one stored article with its quotes marked, and the evidence for each attribution."""
+    from quotegraph.store.commands import run_show
+
+    raise typer.Exit(run_show(article, db, format.value))
+
+
+@app.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="jsonl, csv or parquet")] = ExportFormat.jsonl,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write here (required for parquet)")] = None,
+    words: Annotated[str | None, typer.Option("--q", help="only quotes with these words")] = None,
+    speaker: SpeakerFilter = None,
+    about: AboutFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
+    outlet: OutletFilter = None,
+    kind: KindFilter = None,
+    db: DbOption = None,
+) -> None:
+    """Write stored quotes as quote records: JSON lines, CSV, or Parquet (pip install 'quotegraph[parquet]')."""
+    from quotegraph.store.commands import run_export
+
+    filters = {
+        "q": words,
+        "speaker": speaker,
+        "about": about,
+        "since": since,
+        "until": until,
+        "outlet": outlet,
+        "kind": kind.value if kind else None,
+    }
+    raise typer.Exit(run_export(format.value, output, filters, db))
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="QUOTEGRAPH_TOKEN", help="allow POST /api/ingest with this bearer token", show_default=False),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="worker processes (about one per core)")] = 1,
+    cache_size: Annotated[int, typer.Option(help="cached answers per worker (0: no cache)")] = 4096,
+) -> None:
+    """Serve the HTTP API (/api/..., schema at /openapi.json) and the web explorer (/)."""
+    from quotegraph.store.commands import run_serve
+
+    raise typer.Exit(run_serve(db, host, port, token, workers, cache_size))
+
+
+# ===== end of the store section =====
 
 
 def main() -> None:
