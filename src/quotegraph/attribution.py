@@ -43,6 +43,15 @@ PATTERN_PRIOR = {
     "indirect-according-to": 0.75,
 }
 
+# How each pattern reads in a record's evidence.
+RULE_EXPLANATION = {
+    "parse": "a reporting verb whose clause is the quote",
+    "adjacent-after": "a reporting verb right after the quote",
+    "adjacent-before": "a reporting verb right before the quote",
+    "colon-paragraph": "the reporting verb of the paragraph before, ending in a colon",
+    "indirect": "a reporting verb with a complement clause (reported speech)",
+}
+
 _CLAUSE_DEPS = ("ccomp", "xcomp", "parataxis")
 _CUT_DEPS = {"relcl", "appos", "advcl", "parataxis", "acl", "punct", "cc", "conj", "dep", "npadvmod"}
 _SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
@@ -289,7 +298,8 @@ class _Finder:
                     a.source, a.source_head = positional
         elif cue is not None:
             a.cue = cue
-        a.evidence.append(f"cue by {rule}")
+        cue_text = self.text[a.cue[0] : a.cue[1]] if a.cue else "none"
+        a.evidence.append(f"cue '{cue_text}': {RULE_EXPLANATION.get(rule, rule)}")
 
     def source_near_verb(self, verb: Token, a: Attribution) -> tuple[tuple[int, int], int] | None:
         """'said X' with no parsed subject: the noun phrase right after (or before) the verb."""

@@ -97,6 +97,47 @@ def extract(
 
 
 @app.command()
+def explain(
+    paths: Annotated[list[str], typer.Argument(help="files, directories (recursive) or - for standard input")],
+    quote: Annotated[int | None, typer.Option(help="only the quote with this index in its article")] = None,
+) -> None:
+    """Show how each quote was attributed: the cue, the mention and the chain from mention to speaker."""
+    from rich.console import Console
+
+    from quotegraph.pipeline import ExtractionError, Extractor
+    from quotegraph.readers import ReadError, read_paths
+
+    console = Console(highlight=False)
+    failures = 0
+    articles = []
+    for item in read_paths(paths):
+        if isinstance(item, ReadError):
+            failures += 1
+            _err(f"error: {item}")
+        else:
+            articles.append(item)
+    for article, result in Extractor().extract_many(articles):
+        if isinstance(result, ExtractionError):
+            failures += 1
+            _err(f"error: {article.path or article.id}: {result.reason}")
+            continue
+        console.print(f"[bold]{article.id}[/bold] ({len(result)} quotes)")
+        for i, r in enumerate(result):
+            if quote is not None and i != quote:
+                continue
+            speaker = r.speaker or ("anonymous" if r.speaker_type == "anonymous" else "unresolved")
+            console.print(f"  [{i}] {r.kind}{' (headline)' if r.in_headline else ''}: ", end="")
+            console.print(repr(r.text[:200]), markup=False)
+            console.print(f"      cue {r.cue!r} at {r.cue_start}; mention {r.mention!r} at {r.mention_start}", markup=False)
+            console.print(f"      speaker: {speaker} ({r.speaker_type}), confidence {r.confidence:.2f}", markup=False)
+            for step in r.evidence:
+                console.print(f"        - {step}", markup=False)
+            if r.about:
+                console.print(f"      about: {', '.join(r.about)}", markup=False)
+    raise typer.Exit(2 if failures else 0)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of one quote record."""
     from quotegraph.record import quote_record_schema

@@ -475,22 +475,46 @@ class _Resolver:
         a.confidence *= 0.6
 
     def about(self, a: Attribution) -> list[str]:
-        """Entities the quote names or points at with a third-person pronoun."""
+        """Who or what the quote is about: the people and organizations it names, the people its third-person
+        pronouns point at ('he', 'her'), and people it names by relation ('his wife' -> the wife named earlier).
+        The speaker is left out, except when an indirect quote reports the speaker on themself."""
         found: list[str] = []
         span = self.doc.char_span(a.start, a.end, alignment_mode="expand")
         if span is None:
             return found
-        for ent in span.ents:
-            if ent.label_ == "PERSON":
-                person = self.ctx.find_by_name(_clean_name(ent))
-                name = person.name if person else " ".join(_clean_name(ent))
-            elif ent.label_ in ("ORG", "GPE", "NORP"):
-                name = _strip_the(ent.text)
-            else:
-                continue
+
+        def add(name: str | None) -> None:
             if name and name not in found and name != a.speaker:
                 found.append(name)
+
+        for tok in span:
+            if tok.ent_iob_ == "B" and tok.ent_type_:
+                ent = next(e for e in span.ents if e.start == tok.i)
+                if _is_person_entity(self.doc, ent):
+                    named = self.ctx.find_by_name(_clean_name(ent))
+                    add(named.name if named else " ".join(_clean_name(ent)))
+                elif ent.label_ in ("ORG", "GPE", "NORP"):
+                    add(_strip_the(ent.text))
+            elif tok.lower_ in PRONOUNS_MALE | PRONOUNS_FEMALE and not tok.ent_type_:
+                gender = "male" if tok.lower_ in PRONOUNS_MALE else "female"
+                person = self.antecedent(tok.idx, gender, exclude=a.speaker if a.kind == "direct" else None)
+                add(person.name if person else None)
+            elif tok.pos_ == "NOUN" and any(c.dep_ == "poss" for c in tok.children):
+                described = [p for p in self.ctx.people if tok.lemma_.lower() in p.descriptors]
+                if len(described) == 1:  # 'his wife', when the article named one wife
+                    add(described[0].name)
         return found
+
+    def antecedent(self, at: int, gender: str, exclude: str | None = None) -> Person | None:
+        """The person named most recently before ``at`` whose gender fits (an unknown gender fits too)."""
+        best: tuple[int, Person] | None = None
+        for person in self.ctx.people:
+            if person.name == exclude or person.gender not in (None, gender):
+                continue
+            before = [m for m in person.mentions if m < at]
+            if before and (best is None or max(before) > best[0]):
+                best = (max(before), person)
+        return best[1] if best else None
 
 
 def _strip_the(text: str) -> str:
