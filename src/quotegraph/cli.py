@@ -165,6 +165,28 @@ def eval_polnear(
 
 
 @app.command()
+def calibrate(
+    data: Annotated[
+        Path | None, typer.Option(help="the shared data folder (default: ../shared/data beside the project)")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="where to write the table")] = None,
+) -> None:
+    """Refit the confidence table on PolNeAR train (check it with `quotegraph eval polnear --split dev`)."""
+    from quotegraph.calibration import CALIBRATION_FILE
+    from quotegraph.evaluate.calibrate import fit_on_split, write_calibration
+    from quotegraph.evaluate.polnear import find_shared_data
+
+    root, looked = find_shared_data(data)
+    if root is None:
+        _err("quotegraph: PolNeAR data not found (give --data); looked in: " + ", ".join(map(str, looked)))
+        raise typer.Exit(2)
+    table = fit_on_split(root / "polnear" / "data" / "train")
+    target = output or Path(__file__).parent / "resources" / CALIBRATION_FILE
+    write_calibration(table, target)
+    _err(f"quotegraph: calibration fitted on {table['fitted_on']} ({table['samples']} records); written to {target}")
+
+
+@app.command()
 def bench(
     corpus: Annotated[Path | None, typer.Option(help="folder of articles (default: the shared BBC corpus)")] = None,
     limit: Annotated[int, typer.Option(help="articles to use")] = 500,

@@ -19,6 +19,7 @@ from functools import lru_cache
 from spacy.tokens import Doc, Span, Token
 
 from quotegraph.attribution import Attribution
+from quotegraph.calibration import default_calibrator
 from quotegraph.lexicon import (
     ANONYMOUS_NOUNS,
     ANONYMOUS_PHRASES,
@@ -220,6 +221,9 @@ def resolve_speakers(doc: Doc, attributions: list[Attribution], context: Speaker
             a.confidence = min(a.confidence, donor.confidence)
     for a in attributions:
         a.about = resolver.about(a)
+    calibrator = default_calibrator()
+    if calibrator is not None:
+        calibrator.apply(doc, attributions)
     return ctx
 
 
@@ -229,6 +233,7 @@ class _Resolver:
         self.ctx = ctx
         self.attributions = attributions
         self.in_headline = in_headline
+        self.ents_by_start = {e.start: e for e in doc.ents}
 
     def position(self, span: Span) -> int:
         """Where a mention sits for 'earlier than' tests: everything in the body precedes a headline's reader."""
@@ -488,8 +493,8 @@ class _Resolver:
                 found.append(name)
 
         for tok in span:
-            if tok.ent_iob_ == "B" and tok.ent_type_:
-                ent = next(e for e in span.ents if e.start == tok.i)
+            ent = self.ents_by_start.get(tok.i)
+            if ent is not None:
                 if _is_person_entity(self.doc, ent):
                     named = self.ctx.find_by_name(_clean_name(ent))
                     add(named.name if named else " ".join(_clean_name(ent)))

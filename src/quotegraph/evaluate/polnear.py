@@ -425,6 +425,9 @@ class BratResult:
     annotation_files: int
     selected: dict[str, str]
     failures: list[str]
+    ece: float = 0.0  # expected calibration error of the records' confidence (10 bins)
+    right_rate: float = 0.0  # share of top-level records judged right
+    judged: int = 0  # top-level records judged
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -434,6 +437,13 @@ class BratResult:
             "annotator_rule": ANNOTATOR_RULE,
             "discontinuous_spans": DISCONTINUOUS_RULE,
             "selected_files": self.selected,
+            "calibration": {
+                "ece": round(self.ece, 4),
+                "records_judged": self.judged,
+                "share_right": round(self.right_rate, 4),
+                "rule": "a top-level record is right when its content shares >= 50% with a gold content and "
+                "its mention overlaps that attribution's gold source",
+            },
             "extraction_failures": self.failures,
             "scores": {role: prf.to_dict() for role, prf in self.scores.items()},
             "lenient_content": {"min_token_overlap": LENIENT_THRESHOLD, **self.lenient_content.to_dict()},
@@ -453,6 +463,7 @@ def evaluate_brat(split_dir: Path, predict: Predictor) -> BratResult:
         articles.append(Article.from_text(text, id=article_id, path=str(text_path)))
         gold[article_id] = gold_spans(read_brat(ann), text)
     records, failures = _run_predictor(predict, articles)
+    ece, right_rate, judged = _calibration(selected, articles, records)
 
     scores = {role: PRF() for role in ROLES}
     lenient = PRF()
@@ -470,7 +481,29 @@ def evaluate_brat(split_dir: Path, predict: Predictor) -> BratResult:
         len(ann_files),
         {a: p.name for a, p in selected.items()},
         failures,
+        ece,
+        right_rate,
+        judged,
     )
+
+
+def _calibration(
+    selected: dict[str, Path], articles: list[Article], records: dict[str, list[QuoteRecord]]
+) -> tuple[float, float, int]:
+    """Expected calibration error of the records' confidence against PolNeAR's gold attributions."""
+    from quotegraph.calibration import expected_calibration_error
+    from quotegraph.evaluate.calibrate import read_gold_attributions, record_is_right
+
+    pairs = []
+    for article in articles:
+        gold = read_gold_attributions(selected[article.id])
+        pairs += [
+            (r.confidence, record_is_right(r, gold, article.text))
+            for r in records.get(article.id, [])
+            if r.parent is None
+        ]
+    right = sum(1 for _, ok in pairs if ok) / len(pairs) if pairs else 0.0
+    return expected_calibration_error(pairs), right, len(pairs)
 
 
 # --- report ----------------------------------------------------------------------------------------------------
@@ -541,6 +574,12 @@ def render_report(split: str, data: Path, a: CofenetResult, b: BratResult, conso
         f"B: {b.articles} articles ({b.annotation_files} .ann files); {ANNOTATOR_RULE}; {DISCONTINUOUS_RULE}; "
         "content compared without its enclosing quote marks; lenient: two content spans match when they "
         f"share >= {LENIENT_THRESHOLD:.0%} of the longer one's tokens.",
+        highlight=False,
+    )
+    console.print(
+        f"Confidence: expected calibration error {b.ece:.3f} over {b.judged} top-level records "
+        f"({b.right_rate:.1%} judged right: content shares >= 50% with a gold content and the mention overlaps "
+        "its gold source).",
         highlight=False,
     )
     for label, failures in (("A", a.failures), ("B", b.failures)):
