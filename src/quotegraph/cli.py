@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from quotegraph.readers import ReaderOptions
     from quotegraph.record import Article
 
 app = typer.Typer(
@@ -34,6 +35,70 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+# ===== input formats (issue 6): reader options shared by extract (and later ingest, spark) =====
+
+
+class InputFormat(str, Enum):
+    text = "text"
+    html = "html"
+    warc = "warc"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+
+
+_FIELD_HELP = "JSONL key / CSV column of the {what}, or names to try, comma-separated"
+InputFormatOption = Annotated[
+    InputFormat | None,
+    typer.Option("--input-format", help="read every input as this format (default: by file name; stdin: text)"),
+]
+TextFieldOption = Annotated[
+    str | None,
+    typer.Option("--text-field", help=_FIELD_HELP.format(what="text") + " (default: text,body,content)"),
+]
+TitleFieldOption = Annotated[
+    str | None,
+    typer.Option("--title-field", help=_FIELD_HELP.format(what="title") + " (default: title,headline)"),
+]
+DateFieldOption = Annotated[
+    str | None,
+    typer.Option("--date-field", help=_FIELD_HELP.format(what="date") + " (default: date,published,...)"),
+]
+UrlFieldOption = Annotated[
+    str | None, typer.Option("--url-field", help=_FIELD_HELP.format(what="URL") + " (default: url)")
+]
+OutletFieldOption = Annotated[
+    str | None,
+    typer.Option("--outlet-field", help=_FIELD_HELP.format(what="outlet") + " (default: source,outlet,site)"),
+]
+IdFieldOption = Annotated[
+    str | None,
+    typer.Option("--id-field", help=_FIELD_HELP.format(what="id") + " (default: id, else from URL or line)"),
+]
+
+
+def _reader_options(
+    input_format: InputFormat | None,
+    text_field: str | None,
+    title_field: str | None,
+    date_field: str | None,
+    url_field: str | None,
+    outlet_field: str | None,
+    id_field: str | None,
+) -> ReaderOptions:
+    from dataclasses import replace
+
+    from quotegraph.readers import ReaderOptions
+
+    options = ReaderOptions.from_field_options(
+        text=text_field, title=title_field, date=date_field, url=url_field, outlet=outlet_field, id=id_field
+    )
+    return replace(options, format=input_format.value if input_format else None)
+
+
+# ===== end of input formats =====
+
+
 @app.command()
 def extract(
     paths: Annotated[list[str], typer.Argument(help="files, directories (recursive) or - for standard input")],
@@ -42,8 +107,18 @@ def extract(
     ),
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write here instead of stdout")] = None,
     batch_size: Annotated[int, typer.Option(help="articles per spaCy batch")] = 16,
+    input_format: InputFormatOption = None,
+    text_field: TextFieldOption = None,
+    title_field: TitleFieldOption = None,
+    date_field: DateFieldOption = None,
+    url_field: UrlFieldOption = None,
+    outlet_field: OutletFieldOption = None,
+    id_field: IdFieldOption = None,
 ) -> None:
     """Find and attribute every quote in the given articles.
+
+    Reads text, HTML (.html, .htm), WARC (.warc, .warc.gz), JSONL (.jsonl, .ndjson) and CSV/TSV files, each
+    also gzipped; directories recursively. See docs/readers.md.
 
     Exit code 0 when every file was processed, 2 when some failed (each failure is one line on stderr).
     """
@@ -51,6 +126,9 @@ def extract(
     from quotegraph.pipeline import ExtractionError, Extractor
     from quotegraph.readers import ReadError, read_paths
 
+    reader_options = _reader_options(
+        input_format, text_field, title_field, date_field, url_field, outlet_field, id_field
+    )
     extractor = Extractor()
     failures = 0
     n_articles = 0
@@ -60,7 +138,7 @@ def extract(
 
     def good_articles() -> Iterator[Article]:  # reader errors are reported as they come, the batch goes on
         nonlocal failures
-        for item in read_paths(paths):
+        for item in read_paths(paths, reader_options):
             if isinstance(item, ReadError):
                 failures += 1
                 _err(f"error: {item}")
@@ -162,6 +240,41 @@ def eval_polnear(
     from quotegraph.evaluate.polnear import run_polnear_eval
 
     raise typer.Exit(run_polnear_eval(split.value, data, output))
+
+
+# ===== eval html (issue 6): HTML body-text extraction on the article-extraction benchmark =====
+
+
+@eval_app.command("html")
+def eval_html(
+    data: Annotated[
+        Path | None,
+        typer.Option(help="the benchmark folder, or the shared data folder (default: ../shared/data/html/...)"),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the scores as JSON")] = None,
+    system: Annotated[
+        list[str] | None, typer.Option(help="systems to score (default all: quotegraph, trafilatura, naive)")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="pages to use (0 = all 181)")] = 0,
+) -> None:
+    """HTML body text: token/shingle precision, recall, F1 of the reader against trafilatura and a naive baseline."""
+    from quotegraph.evaluate.html import SYSTEMS, run_html_eval
+
+    raise typer.Exit(run_html_eval(data, output, tuple(system or SYSTEMS), limit))
+
+
+# ===== end of eval html =====
+
+
+@eval_app.command("speakers")
+def eval_speakers(
+    gold: Annotated[Path | None, typer.Option(help="the gold folder (default: eval/wikinews-gold)")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the scores as JSON")] = None,
+) -> None:
+    """Quotes found (P/R/F1 at 0.3 and 0.8 token overlap) and speakers right, on the Wikinews gold set."""
+    from quotegraph.evaluate.speakers import run_speakers_eval
+
+    raise typer.Exit(run_speakers_eval(gold, output))
 
 
 @app.command()

@@ -65,7 +65,8 @@ ANONYMOUS_NOUNS = frozenset(
     source sources insider insiders official officials person people aide aides adviser advisers advisor
     advisors friend friends confidant confidants someone somebody individual individuals employee employees
     staffer staffers member members witness witnesses resident residents observer observers spokesperson
-    spokesman spokeswoman representative representatives diplomat diplomats executive executives
+    spokesman spokeswoman representative representatives diplomat diplomats executive executives authorities
+    reports
     """.split()
 )
 
@@ -85,7 +86,7 @@ ANONYMOUS_PHRASES = (
 ORG_NOUNS = frozenset(
     """
     ministry department agency government administration police company firm council committee office
-    commission court authority authorities board bureau service army military party union organization
+    commission court authority board bureau service army military party union organization
     organisation group team club federation association institute university hospital embassy parliament
     congress senate house cabinet spokesperson fund bank regulator watchdog
     """.split()

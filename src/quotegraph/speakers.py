@@ -13,6 +13,7 @@ Every decision appends a line to the attribution's evidence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -40,6 +41,11 @@ from quotegraph.lexicon import (
 _ORG_LABELS = ("ORG", "GPE", "NORP", "FAC")
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _SPOKES = frozenset({"spokesman", "spokeswoman", "spokesperson", "representative", "statement", "release"})
+# Writings whose author is the speaker: 'a statement by the ministry', 'Cook's Twitter post'.
+_DOCUMENTS = frozenset(
+    "statement release post tweet letter report memo note message email decree proclamation ruling order "
+    "filing complaint lawsuit affidavit advisory bulletin notice announcement communique op-ed column".split()
+)
 
 
 @lru_cache(maxsize=1)
@@ -55,6 +61,7 @@ class Person:
     descriptors: set[str] = field(default_factory=set)
     first_char: int = 0
     mentions: list[int] = field(default_factory=list)  # character offsets where the person is named
+    subject_mentions: set[int] = field(default_factory=set)  # those where the name is a clause's subject
 
 
 @dataclass
@@ -64,6 +71,44 @@ class SpeakerContext:
     people: list[Person] = field(default_factory=list)
     anonymous_ids: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
     last_anonymous: str | None = None
+    org_names: list[str] = field(default_factory=list)  # the organizations named, fullest forms, in order
+    org_aliases: dict[str, str] = field(default_factory=dict)  # lower-case alias -> canonical name
+    org_mentions: list[tuple[int, str]] = field(default_factory=list)  # (char, canonical) in text order
+
+    def add_organization(self, name: str, acronym: str | None = None) -> str:
+        """Register an organization named in the text; returns its canonical (fullest) name. 'WHO' joins
+        'World Health Organization' by its initials or a '(WHO)' after it; 'State Department' joins 'United
+        States Department of State' when its words are a subset of the longer name's."""
+        key = name.lower()
+        if key in self.org_aliases:
+            canonical = self.org_aliases[key]
+        else:
+            canonical = next((o for o in self.org_names if _same_organization(name, o)), name)
+            if canonical == name:
+                # a fuller form of a name seen before replaces it as canonical
+                shorter = [o for o in self.org_names if _same_organization(o, name)]
+                self.org_names = [o for o in self.org_names if o not in shorter] + [name]
+                for alias, target in list(self.org_aliases.items()):
+                    if target in shorter:
+                        self.org_aliases[alias] = name
+                for o in shorter:
+                    self.org_aliases[o.lower()] = name
+            self.org_aliases[key] = canonical
+        if acronym:
+            self.org_aliases[acronym.lower()] = canonical
+        return canonical
+
+    def organization(self, name: str) -> str:
+        """The canonical form of an organization name (itself when unknown)."""
+        return self.org_aliases.get(name.lower(), name)
+
+    def organization_with_word(self, word: str, before: int) -> str | None:
+        """The organization most recently named before ``before`` whose name holds ``word`` ('the court')."""
+        word = word.lower()
+        for char, name in reversed(self.org_mentions):
+            if char < before and word in name.lower().split():
+                return name
+        return None
 
     def find_by_name(self, words: list[str]) -> Person | None:
         """The person a name form refers to: the full name itself, or a unique surname / first-name match.
@@ -76,12 +121,17 @@ class SpeakerContext:
         for p in self.people:
             if p.name.lower() == full:
                 return p
+        if len(words) > 1:  # 'Wanda Vázquez' is 'Wanda Vázquez Garced': same first name, the rest within
+            fuller = [p for p in self.people if len(p.parts) > len(words) and p.parts[0].lower() == words[0].lower()
+                      and {w.lower() for w in words} <= {w.lower() for w in p.parts}]
+            if len(fuller) == 1:
+                return fuller[0]
+        last = _surname(words).lower()
         matches = [
             p for p in self.people
             if len(p.parts) > 1 and (
-                words[-1].lower() == p.parts[-1].lower()
+                last == _surname(p.parts).lower()
                 or (len(words) == 1 and words[0].lower() == p.parts[0].lower())
-                or (len(words) > 1 and full.endswith(" " + p.parts[-1].lower()) and words[0].lower() == p.parts[0].lower())
             )
         ]
         if len(words) > 1:
@@ -93,6 +143,15 @@ class SpeakerContext:
         if len(matches) > 1:  # two people of one surname: the one named most recently
             return max(matches, key=lambda p: p.mentions[-1] if p.mentions else -1)
         return None
+
+
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+
+
+def _surname(parts: list[str]) -> str:
+    """The family name of a name's words: 'Robert Downey Jr.' -> 'Downey'."""
+    core = [w for w in parts if w.lower() not in _SUFFIXES] or parts
+    return core[-1]
 
 
 def _clean_name(span: Span | list[Token], keep_title: bool = False) -> list[str]:
@@ -121,6 +180,15 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
     """Cluster the PERSON names of ``doc`` into people (adding to ``context`` when given)."""
     ctx = context or SpeakerContext()
     for ent in doc.ents:
+        if ent.label_ in ("ORG", "FAC") and not _is_person_entity(doc, ent):
+            name = _strip_the(ent.text)
+            after = doc[ent.end : ent.end + 3]
+            acronym = after[1].text if len(after) == 3 and after[0].text == "(" and after[2].text == ")" else None
+            if acronym is not None and not acronym.replace(".", "").isupper():
+                acronym = None
+            ctx.org_mentions.append((ent.start_char, ctx.add_organization(name, acronym)))
+    ctx.org_mentions = [(char, ctx.organization(name)) for char, name in ctx.org_mentions]
+    for ent in doc.ents:
         if not _is_person_entity(doc, ent):
             continue
         words = _clean_name(ent)
@@ -138,6 +206,8 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
         elif len(words) > len(person.parts):
             person.name, person.parts = " ".join(words), words
         person.mentions.append(ent.start_char)
+        if ent.root.dep_ in ("nsubj", "nsubjpass"):
+            person.subject_mentions.add(ent.start_char)
         if person.gender is None:
             person.gender = _gender_of(person.parts if len(person.parts) > 1 else [], title_words)
         if person.gender is None:
@@ -155,6 +225,28 @@ def _gender_from_pronouns(doc: Doc, ent: Span) -> str | None:
     if male != female:
         return "male" if male else "female"
     return None
+
+
+_ORG_STOP = frozenset("of the and for on in at to de".split())
+_COUNTRY_FORMS = {"u.s.": "united states", "us": "united states", "u.k.": "united kingdom", "uk": "united kingdom"}
+
+
+def _org_words(name: str) -> list[str]:
+    words = [w.lower().strip(".,'’()") for w in name.split()]
+    words = [_COUNTRY_FORMS.get(w, w) for w in words]
+    return [part for w in words for part in w.split() if part and part not in _ORG_STOP]
+
+
+def _same_organization(short: str, long: str) -> bool:
+    """``short`` names the same organization as ``long``: its initials, or a subset of its words."""
+    if short.lower() == long.lower():
+        return True
+    long_words = _org_words(long)
+    letters = short.replace(".", "")
+    if letters.isupper() and 2 <= len(letters) <= 6 and len(long_words) >= 2:
+        return letters.lower() == "".join(w[0] for w in long_words)
+    short_words = _org_words(short)
+    return len(short_words) >= 2 and len(short_words) < len(long_words) and set(short_words) <= set(long_words)
 
 
 def _is_person_entity(doc: Doc, ent: Span) -> bool:
@@ -234,6 +326,7 @@ class _Resolver:
         self.attributions = attributions
         self.in_headline = in_headline
         self.ents_by_start = {e.start: e for e in doc.ents}
+        self.sentence_starts = [sent.start_char for sent in doc.sents]
 
     def position(self, span: Span) -> int:
         """Where a mention sits for 'earlier than' tests: everything in the body precedes a headline's reader."""
@@ -259,6 +352,15 @@ class _Resolver:
             a.evidence.append(f"'{mention}' is the first person: the speaker is the writer or an interviewee")
             a.confidence *= 0.6
             return
+        author = self.document_author(head)
+        if author is not None:  # 'a Twitter post by Amy Cook', 'the ministry's statement': the author speaks
+            span, head = author
+            a.evidence.append(f"'{mention}': a document; its author '{span.text}' is the speaker")
+            mention = span.text
+            lower = head.lower_
+            if lower in PRONOUNS_MALE | PRONOUNS_FEMALE:
+                self.resolve_pronoun(a, span, "male" if lower in PRONOUNS_MALE else "female")
+                return
         person = self.person_in(span, head)
         if person is not None and not self.is_anonymous(span, head):
             a.speaker, a.speaker_type = person.name, "person"
@@ -275,6 +377,13 @@ class _Resolver:
         if lower in PRONOUNS_PLURAL:
             self.resolve_plural(a, span)
             return
+        if lower == "it":
+            named = next((n for c, n in reversed(self.ctx.org_mentions) if c < self.position(span)), None)
+            if named is not None:
+                a.speaker, a.speaker_type = named, "organization"
+                a.evidence.append(f"'it' -> '{named}', the organization named last")
+                a.confidence *= 0.8
+                return
         looks_like_name = head.pos_ == "PROPN" or (
             head.text[:1].isupper() and head.lower_ not in person_nouns() and head.pos_ == "NOUN"
             and head.lower_ not in ORG_NOUNS and not head.ent_type_
@@ -315,12 +424,27 @@ class _Resolver:
         words = _clean_name([t for t in self.doc[span.start : end] if t.pos_ == "PROPN"], keep_title=True)
         return self.ctx.find_by_name(words) if words else None
 
+    def document_author(self, head: Token) -> tuple[Span, Token] | None:
+        """For a document as speaker ('a statement by X', 'X's letter'), the author's phrase and head."""
+        if head.lemma_.lower() not in _DOCUMENTS:
+            return None
+        for child in head.children:
+            if child.dep_ == "poss" and child.lower_ not in ("its", "their"):
+                return self.doc[child.left_edge.i : child.i + 1], child
+            if child.dep_ == "prep" and child.lower_ in ("by", "from"):
+                obj = next((g for g in child.children if g.dep_ == "pobj"), None)
+                if obj is not None:
+                    return self.doc[obj.left_edge.i : obj.right_edge.i + 1], obj
+        return None
+
     def is_anonymous(self, span: Span, head: Token) -> bool:
         text = span.text.lower()
         if head.pos_ != "PROPN" and head.ent_type_ != "PERSON" and any(p in text for p in ANONYMOUS_PHRASES):
             return True
         if head.lower_ not in ANONYMOUS_NOUNS and head.lemma_.lower() not in ANONYMOUS_NOUNS:
             return False
+        if head.pos_ == "PROPN" or head.ent_type_ in ("ORG", "PERSON", "WORK_OF_ART"):
+            return False  # 'Business Insider' is a publication
         if any(e.label_ == "PERSON" for e in span.ents):
             return False
         if head.lemma_.lower() in _SPOKES and self.organization_in(span, head, allow_spokes=True):
@@ -372,10 +496,15 @@ class _Resolver:
             if _is_person_entity(self.doc, ent):
                 continue
             if ent.label_ in _ORG_LABELS and not (head_is_person and head.i not in range(ent.start, ent.end)):
-                return _strip_the(ent.text)
+                return self.ctx.organization(_strip_the(ent.text))
         lemma = head.lemma_.lower()
         if lemma in ORG_NOUNS or (allow_spokes and any(t.lemma_.lower() in ORG_NOUNS for t in span)):
             org_tok = head if lemma in ORG_NOUNS else next(t for t in span if t.lemma_.lower() in ORG_NOUNS)
+            det = next((c.lower_ for c in org_tok.children if c.dep_ == "det"), None)
+            if det in ("the", "this") and org_tok.pos_ == "NOUN":
+                named = self.ctx.organization_with_word(org_tok.text, self.position(span))
+                if named is not None:  # 'the court' after 'the Supreme Court of the United Kingdom'
+                    return named
             words = [t.text for t in org_tok.subtree if t.dep_ not in ("det", "punct", "relcl", "appos")
                      and t.i >= span.start and t.i < span.end]
             return _strip_the(" ".join(words)) if words else None
@@ -389,19 +518,21 @@ class _Resolver:
                 self.resolve_via_subject(a, span, subject)
                 return
         at = self.position(span)
-        best: tuple[float, Person] | None = None
+        best: tuple[float, Person, int, bool] | None = None
         for person in self.ctx.people:
-            before = [m for m in person.mentions if m < at]
-            spoken = [x.start for x in self.attributions if x.speaker == person.name and x.start < at]
-            last = max(before + [x for x in spoken], default=None)
-            if last is None:
-                continue
             if person.gender not in (None, gender):
                 continue
-            distance = at - last
-            score = distance * (1.0 if person.gender == gender else 2.5) * (0.7 if spoken else 1.0)
+            event = self.last_event(person, at)
+            if event is None:
+                continue
+            char, as_subject = event
+            distance = self.sentence_index(at) - self.sentence_index(char)
+            # salience: recent sentences first, subjects and speakers over other mentions, a known gender
+            # over an unknown one; characters break ties
+            score = distance + (0.0 if as_subject else 0.6) + (0.0 if person.gender == gender else 1.2)
+            score += (at - char) * 1e-7
             if best is None or score < best[0]:
-                best = (score, person)
+                best = (score, person, distance, as_subject)
         if best is None:
             subject = self.earlier_subject(span)
             if subject is not None:
@@ -411,11 +542,28 @@ class _Resolver:
             a.evidence.append(f"'{span.text}': no earlier person of matching gender")
             a.confidence *= 0.6
             return
-        person = best[1]
+        _, person, distance, as_subject = best
         a.speaker, a.speaker_type = person.name, "person"
         how = "gender match" if person.gender == gender else "gender unknown"
-        a.evidence.append(f"'{span.text}' -> '{person.name}' by pronoun: {how}, nearest preceding person")
+        role = "subject or speaker" if as_subject else "mentioned"
+        when = "in the same sentence" if distance == 0 else f"{distance} sentence(s) before"
+        a.evidence.append(f"'{span.text}' -> '{person.name}' by pronoun: {how}, {role} {when}")
         a.confidence *= 0.92 if person.gender == gender else 0.8
+
+    def last_event(self, person: Person, at: int) -> tuple[int, bool] | None:
+        """The latest place before ``at`` where the person was named or quoted, and whether as a subject."""
+        events = [(m, m in person.subject_mentions) for m in person.mentions if m < at]
+        events += [
+            (x.source[0], True)
+            for x in self.attributions
+            if x.speaker == person.name and x.source is not None and x.source[0] < at
+        ]
+        return max(events, default=None)
+
+    def sentence_index(self, char: int) -> int:
+        if char >= 10**12:  # a headline: after all of the body
+            return len(self.sentence_starts)
+        return bisect_right(self.sentence_starts, char)
 
     def resolve_via_subject(self, a: Attribution, span: Span, subject: Token) -> None:
         """The pronoun stands for an earlier subject of its sentence: resolve that one instead."""
