@@ -287,7 +287,12 @@ class _Finder:
         if verb is not None:
             a.cue = cue or self.cue_span(verb)
             subject = self.subject_of(verb)
-            if subject is not None:
+            named = None
+            if subject is not None and subject.i > verb.i and subject.ent_type_ != "PERSON":
+                named = self.name_closing_clause(verb)  # 'said X's chancellor, Pradeep Khosla'
+            if named is not None:
+                a.source, a.source_head = named
+            elif subject is not None:
                 a.source = self.mention_bounds(subject)
                 a.source_head = subject.i
             else:
@@ -309,6 +314,9 @@ class _Finder:
             if self.doc[after_end].text == "." or self.in_quote[after_end] is not None:
                 break
             after_end += 1
+        named = self.name_closing_clause(verb)
+        if named is not None:
+            return named
         found = self.mention_between(verb.i + 1, after_end)
         if found is not None:
             return found
@@ -374,11 +382,25 @@ class _Finder:
             i += 1
         return False
 
-    def mention_after(self, verb: Token) -> tuple[tuple[int, int], int] | None:
+    def name_closing_clause(self, verb: Token) -> tuple[tuple[int, int], int] | None:
+        """'said University of California, San Diego's chancellor, Pradeep Khosla.': after an inverted cue, a
+        phrase up to the sentence's end that ends in a person's name; the name is its head."""
         end = verb.i + 1
-        while end < len(self.doc) and not self.doc[end].is_punct and "\n" not in self.doc[end].text:
+        while end < len(self.doc) and end - verb.i <= 25:
+            tok = self.doc[end]
+            if tok.text in (".", ";", "!", "?") or "\n" in tok.text or self.in_quote[end] is not None:
+                break
             end += 1
-        return self.mention_between(verb.i + 1, end)
+        last = end - 1
+        while last > verb.i and self.doc[last].is_punct:
+            last -= 1
+        if last <= verb.i or self.doc[last].ent_type_ != "PERSON":
+            return None
+        ent = next((e for e in self.doc.ents if e.start <= last < e.end), None)
+        if ent is None or ent.end - 1 != last:
+            return None
+        first = verb.i + 1
+        return (self.doc[first].idx, ent.end_char), ent.root.i
 
     def cue_before(self, qi: int, a: Attribution, q_start: int) -> bool:
         i = q_start - 1
@@ -663,6 +685,13 @@ class _Finder:
         sent = according.sent
         to = self.doc[according.i + 1]
         pp_end = self.according_to_end(to)
+        verb = according.head
+        if verb.pos_ in ("VERB", "AUX") and verb.i > according.i and verb.sent == sent:
+            # 'According to X, director of Y, the tusk came from ...': the clause the phrase attaches to
+            inner = {t.i for t in according.subtree}
+            toks = [t for t in verb.subtree if t.i not in inner and t.i > according.i]
+            if toks:
+                pp_end = max(pp_end, min(t.i for t in toks))
         before = [t for t in self.doc[sent.start : according.i] if not t.is_space]
         after = [t for t in self.doc[pp_end : sent.end] if not t.is_space]
         side = before if len(before) >= len(after) else after
@@ -846,9 +875,6 @@ def _head_in(tokens: list[Token]) -> Token:
     heads = [t for t in tokens if t.head.i not in ids or t.head.i == t.i]
     for t in heads:
         if t.pos_ in ("PROPN", "PRON"):
-            return t
-    for t in tokens:
-        if t.ent_type_ == "PERSON":
             return t
     return heads[0] if heads else tokens[-1]
 

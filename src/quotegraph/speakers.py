@@ -154,10 +154,27 @@ def _surname(parts: list[str]) -> str:
     return core[-1]
 
 
+def _full_name_span(doc: Doc, ent: Span) -> Span:
+    """The entity with the capitalised name words the small model left out before it ('Sadiq' of 'Sadiq Khan')."""
+    start = ent.start
+    while start > 0 and start > ent.start - 3:
+        prev = doc[start - 1]
+        if prev.pos_ != "PROPN" or not prev.is_title or prev.ent_type_ not in ("", "PERSON"):
+            break
+        if prev.lower_.rstrip(".") in TITLES or prev.lower_ in person_nouns():
+            break
+        start -= 1
+    return doc[start : ent.end]
+
+
 def _clean_name(span: Span | list[Token], keep_title: bool = False) -> list[str]:
     words = [t.text for t in span if not t.is_punct or t.text in ("-", ".")]
     words = [_POSSESSIVE.sub("", w) for w in words if w not in ("'s", "’s")]
-    while not keep_title and words and (words[0].lower().rstrip(".") in TITLES or words[0].lower() in NAME_PREFIXES):
+    while not keep_title and words and (
+        words[0].lower().rstrip(".") in TITLES
+        or words[0].lower() in NAME_PREFIXES
+        or (len(words) > 2 and words[0].lower() in person_nouns())  # 'Broadcaster Piers Morgan'
+    ):
         words = words[1:]
     while words and words[0].lower() == "the":
         words = words[1:]
@@ -191,7 +208,7 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
     for ent in doc.ents:
         if not _is_person_entity(doc, ent):
             continue
-        words = _clean_name(ent)
+        words = _clean_name(_full_name_span(doc, ent))
         if not words or not any(w[:1].isupper() for w in words):
             continue
         title_words = [doc[i].text for i in range(max(0, ent.start - 2), ent.start)] + [ent[0].text]
@@ -416,7 +433,7 @@ class _Resolver:
         for ent in ents:
             before = self.doc[ent.start - 1] if ent.start > span.start else None
             title = [before.text] if before is not None and before.lower_.rstrip(".") in TITLES else []
-            found = self.ctx.find_by_name(title + _clean_name(ent, keep_title=True))
+            found = self.ctx.find_by_name(title + _clean_name(_full_name_span(self.doc, ent), keep_title=True))
             if found is not None:
                 return found
         # the small model tags some surnames GPE or ORG: a known surname is a person all the same
@@ -434,7 +451,7 @@ class _Resolver:
             if child.dep_ == "prep" and child.lower_ in ("by", "from"):
                 obj = next((g for g in child.children if g.dep_ == "pobj"), None)
                 if obj is not None:
-                    return self.doc[obj.left_edge.i : obj.right_edge.i + 1], obj
+                    return self.doc[obj.left_edge.i : obj.i + 1], obj
         return None
 
     def is_anonymous(self, span: Span, head: Token) -> bool:
@@ -644,8 +661,9 @@ class _Resolver:
             ent = self.ents_by_start.get(tok.i)
             if ent is not None:
                 if _is_person_entity(self.doc, ent):
-                    named = self.ctx.find_by_name(_clean_name(ent))
-                    add(named.name if named else " ".join(_clean_name(ent)))
+                    words = _clean_name(_full_name_span(self.doc, ent))
+                    named = self.ctx.find_by_name(words)
+                    add(named.name if named else " ".join(words))
                 elif ent.label_ in ("ORG", "GPE", "NORP"):
                     add(_strip_the(ent.text))
             elif tok.lower_ in PRONOUNS_MALE | PRONOUNS_FEMALE and not tok.ent_type_:
