@@ -16,7 +16,10 @@ from spacy.tokens import Doc, Span, Token
 
 from quotegraph.lexicon import (
     ANONYMOUS_NOUNS,
+    DIRECTIVE_VERBS,
+    EVIDENTIAL_VERBS,
     NAMING_VERBS,
+    NON_AGENT_NOUNS,
     PARTICLE_VERBS,
     PERSONAL_PRONOUNS,
     SPEECH_ONLY_DIRECT,
@@ -645,6 +648,10 @@ class _Finder:
                 if a is not None:
                     found.append(a)
                 continue
+            directive = self.directive(token)
+            if directive is not None:
+                found.append(directive)
+                continue
             if not self.is_cue(token, direct=False):
                 continue
             lemma = token.lemma_.lower()
@@ -658,10 +665,38 @@ class _Finder:
                     continue
                 a = Attribution(start=content[0], end=content[1], kind="indirect")
                 self.link(a, token, "indirect")
-                if a.source is None:
-                    continue
+                if a.source is None or (lemma in EVIDENTIAL_VERBS and self.inanimate(a.source_head)):
+                    continue  # 'the study found that ...' is evidence, not anyone's words
                 found.append(a)
         return found
+
+    def directive(self, verb: Token) -> Attribution | None:
+        """'Minnis urged residents to evacuate', 'They called on Turkey to halt ...': a reported directive; the
+        content is the infinitive."""
+        lemma = verb.lemma_.lower()
+        if lemma not in DIRECTIVE_VERBS or verb.pos_ != "VERB":
+            return None
+        addressed = any(c.dep_ in ("dobj", "dative") for c in verb.children) or (
+            lemma in ("call", "appeal") and any(c.dep_ == "prep" and c.lower_ in ("on", "upon", "to") for c in verb.children)
+        )
+        xcomp = next((c for c in verb.children if c.dep_ == "xcomp" and c.i > verb.i), None)
+        if not addressed or xcomp is None:
+            return None
+        to = next((c for c in xcomp.children if c.dep_ == "aux" and c.lower_ == "to"), None)
+        if to is None:
+            return None
+        end = xcomp.right_edge.i
+        while end > to.i and (self.doc[end].is_punct or self.doc[end].is_space):
+            end -= 1
+        span = self.doc[to.i : end + 1]
+        if "\n" in span.text:
+            return None
+        a = Attribution(start=span.start_char, end=span.end_char, kind="indirect")
+        self.link(a, verb, "indirect")
+        return a if a.source is not None else None
+
+    def inanimate(self, head: int | None) -> bool:
+        return head is not None and self.doc[head].lemma_.lower() in NON_AGENT_NOUNS
 
     def clause_bounds(self, clause: Token, verb: Token) -> tuple[int, int] | None:
         toks = [t for t in clause.subtree if t.i != verb.i]
@@ -804,7 +839,7 @@ _TITLE_LEAD = re.compile(
     re.IGNORECASE,
 )
 # ... or only when the quoted words are in Title Case ('Anna Franowska of "Have No Fear"').
-_NAME_LEAD = re.compile(r"\b(?:of|the|from|at|by|for)\s*$", re.IGNORECASE)
+_NAME_LEAD = re.compile(r"\b(?:of|the|from|at|by|for|called|dubbed)\s*$", re.IGNORECASE)
 
 
 def _headline_verb_lemma(word: str) -> str:

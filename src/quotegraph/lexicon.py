@@ -56,6 +56,19 @@ NAME_PREFIXES = frozenset(
     """.split()
 )
 
+# Verbs that report an order or a request: 'urged residents to evacuate' (content: the infinitive).
+DIRECTIVE_VERBS = frozenset(
+    "tell ask urge advise warn order instruct invite implore encourage beg call appeal command direct request "
+    "press pressure".split()
+)
+
+# Verbs that report evidence as often as speech: with a study or data as subject they quote nobody.
+EVIDENTIAL_VERBS = frozenset("indicate suggest find show reveal determine conclude estimate predict signal".split())
+NON_AGENT_NOUNS = frozenset(
+    """study research data evidence result finding analysis figure statistic projection survey poll test
+    experiment model simulation measurement observation trend record sample image footage video""".split()
+)
+
 # Verbs that name or describe rather than report: a quote after them is a quotation only with a real subject.
 NAMING_VERBS = frozenset("call dub label brand name describe characterize characterise term".split())
 
