@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span, Token
 from quotegraph.lexicon import (
     ANONYMOUS_NOUNS,
     DIRECTIVE_VERBS,
+    DOCUMENT_NOUNS,
     EVIDENTIAL_VERBS,
     NAMING_VERBS,
     NON_AGENT_NOUNS,
@@ -41,6 +42,8 @@ PATTERN_PRIOR = {
     "continuation": 0.88,  # a quote running on into the next paragraph
     "floating": 0.7,  # a quote paragraph right after an attributed quote
     "previous-sentence": 0.5,  # speaker named as subject just before
+    "introducing-clause": 0.7,  # 'Jagger reacted on Twitter: "..."'
+
     "none": 0.35,
     "indirect": 0.72,
     "indirect-according-to": 0.75,
@@ -133,16 +136,20 @@ class _Finder:
             return False
         if not direct and lemma in SPEECH_ONLY_DIRECT:
             return False
-        if direct and lemma in WEAK_VERBS:
-            return False
+        if direct and lemma in WEAK_VERBS and not (lemma == "read" and self.document_subject(token)):
+            return False  # but 'the statement read: "..."' and '"...", reads a press release' report
         if lemma in NAMING_VERBS and (token.dep_ in ("acl", "amod") or not any(
             c.dep_ in ("nsubj", "nsubjpass") for c in token.children
-        ) and token.tag_ in ("VBN", "VBG")):
+        ) and token.tag_ == "VBN"):
             return False  # 'a process called "exfiltration"' names, it does not report
         particle = PARTICLE_VERBS.get(lemma, "")
         if particle and not any(c.dep_ == "prt" and c.lower_ == particle for c in token.children):
             return False
         return True
+
+    def document_subject(self, verb: Token) -> bool:
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        return subject is not None and subject.lemma_.lower() in DOCUMENT_NOUNS
 
     def cue_span(self, token: Token) -> tuple[int, int]:
         """The cue's characters: the whole verb group, with the auxiliaries, negation and adverbs right before the
@@ -166,6 +173,9 @@ class _Finder:
 
     def subject_of(self, verb: Token) -> Token | None:
         """The speaker's head token for a reporting verb, climbing through 'adding', conjuncts and 'who'."""
+        quoted = self.quoted_as_saying(verb)
+        if quoted is not None:
+            return quoted
         seen = 0
         while verb is not None and seen < 4:
             seen += 1
@@ -184,6 +194,19 @@ class _Finder:
                 verb = verb.head  # 'adding ...', 'laughed and said', 'went on to say'
                 continue
             break
+        return None
+
+    def quoted_as_saying(self, verb: Token) -> Token | None:
+        """'Politico quoted Tim Manning as saying ...', 'Manning was quoted as saying ...': the one quoted speaks."""
+        if verb.tag_ != "VBG" or verb.head is verb:
+            return None
+        prep = verb.head if verb.head.lower_ == "as" else None
+        quote_verb = prep.head if prep is not None else verb.head
+        if quote_verb.lemma_.lower() != "quote":
+            return None
+        for child in quote_verb.children:
+            if child.dep_ in ("dobj", "nsubjpass"):
+                return child
         return None
 
     def passive_agent(self, verb: Token) -> Token | None:
@@ -421,7 +444,33 @@ class _Finder:
                 self.link(a, tok, "adjacent-before")
                 return True
             i -= 1
-        return False
+        return self.introduced_by_sentence(a, q_start)
+
+    def introduced_by_sentence(self, a: Attribution, q_start: int) -> bool:
+        """'Mick Jagger also reacted on Twitter: "..."', 'he appreciated Soleimani's lifepath: "..."': a clause
+        with a person or organization as subject, ending in a colon (or comma) right before the quote."""
+        before = q_start - 1
+        while before >= 0 and self.doc[before].is_space:
+            before -= 1
+        if before < 1 or self.doc[before].text not in (":", ","):
+            return False
+        verb = self.doc[before - 1]
+        while verb.dep_ not in ("ROOT", "ccomp", "conj", "advcl", "relcl") and verb.head is not verb:
+            verb = verb.head
+        if verb.pos_ not in ("VERB", "AUX") or "\n" in self.doc[verb.i : before].text:
+            return False
+        subject = self.subject_of(verb)
+        if subject is None or not (
+            subject.ent_type_ in ("PERSON", "ORG", "NORP", "GPE") or subject.lower_ in PERSONAL_PRONOUNS
+        ):
+            return False
+        if self.doc[before].text == "," and self.doc[before].i - verb.i > 12:
+            return False
+        a.cue = (self.doc[before].idx, self.doc[before].idx + 1)
+        a.source, a.source_head = self.mention_bounds(subject), subject.i
+        a.rule, a.confidence = "introducing-clause", PATTERN_PRIOR["introducing-clause"]
+        a.evidence.append(f"introduced by the clause before it, whose subject is '{subject.text}'")
+        return True
 
     def according_to(self, a: Attribution, according: Token) -> None:
         to = self.doc[according.i + 1]

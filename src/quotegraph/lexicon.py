@@ -56,6 +56,13 @@ NAME_PREFIXES = frozenset(
     """.split()
 )
 
+# Writings whose author is the speaker: 'a statement by the ministry', 'the decree read: "..."'.
+DOCUMENT_NOUNS = frozenset(
+    "statement release post tweet letter report memo note message email decree proclamation ruling order "
+    "filing complaint lawsuit affidavit advisory bulletin notice announcement communique op-ed column summary "
+    "decision judgment judgement opinion verdict text sign banner caption".split()
+)
+
 # Verbs that report an order or a request: 'urged residents to evacuate' (content: the infinitive).
 DIRECTIVE_VERBS = frozenset(
     "tell ask urge advise warn order instruct invite implore encourage beg call appeal command direct request "

@@ -24,6 +24,7 @@ from quotegraph.calibration import default_calibrator
 from quotegraph.lexicon import (
     ANONYMOUS_NOUNS,
     ANONYMOUS_PHRASES,
+    DOCUMENT_NOUNS,
     FEMALE_TITLES,
     MALE_TITLES,
     ORG_NOUNS,
@@ -41,11 +42,7 @@ from quotegraph.lexicon import (
 _ORG_LABELS = ("ORG", "GPE", "NORP", "FAC")
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _SPOKES = frozenset({"spokesman", "spokeswoman", "spokesperson", "representative", "statement", "release"})
-# Writings whose author is the speaker: 'a statement by the ministry', 'Cook's Twitter post'.
-_DOCUMENTS = frozenset(
-    "statement release post tweet letter report memo note message email decree proclamation ruling order "
-    "filing complaint lawsuit affidavit advisory bulletin notice announcement communique op-ed column".split()
-)
+
 
 
 @lru_cache(maxsize=1)
@@ -443,9 +440,15 @@ class _Resolver:
 
     def document_author(self, head: Token) -> tuple[Span, Token] | None:
         """For a document as speaker ('a statement by X', 'X's letter'), the author's phrase and head."""
-        if head.lemma_.lower() not in _DOCUMENTS:
+        if head.lemma_.lower() not in DOCUMENT_NOUNS:
             return None
-        for child in head.children:
+        # 'a statement by X', 'X's statement', and 'the decree signed by the Pope', 'a memo posted by X'
+        children = list(head.children) + [g for c in head.children if c.dep_ == "acl" for g in c.children]
+        for child in children:
+            if child.dep_ == "agent":
+                obj = next((g for g in child.children if g.dep_ == "pobj"), None)
+                if obj is not None:
+                    return self.doc[obj.left_edge.i : obj.i + 1], obj
             if child.dep_ == "poss" and child.lower_ not in ("its", "their"):
                 return self.doc[child.left_edge.i : child.i + 1], child
             if child.dep_ == "prep" and child.lower_ in ("by", "from"):
