@@ -227,6 +227,16 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
         if person.gender is None:
             person.gender = _gender_from_pronouns(doc, ent)
         _collect_descriptors(doc, ent, person)
+    # the small model tags some surnames ORG or GPE ('Bloomberg endorsed ...'): a name already known as a
+    # person's is a mention of that person
+    for ent in doc.ents:
+        if ent.label_ in ("ORG", "GPE", "NORP", "PRODUCT") and len(ent) <= 2 and all(t.is_title for t in ent):
+            named = ctx.find_by_name([t.text for t in ent])
+            if named is not None and len(named.parts) > len(ent) and ent.start_char not in named.mentions:
+                named.mentions.append(ent.start_char)
+                named.mentions.sort()
+                if ent.root.dep_ in ("nsubj", "nsubjpass"):
+                    named.subject_mentions.add(ent.start_char)
     return ctx
 
 
