@@ -45,7 +45,7 @@ def test_names_match_across_forms() -> None:
 
 
 def test_matching_is_one_to_one_and_needs_the_quotes_to_touch() -> None:
-    g = [gold("we will rebuild every home", 0), gold("we will rebuild every home", 100)]
+    g = [gold("we will rebuild every home", 0, "A"), gold("we will rebuild every home", 100, "A")]
     p = [record("we will rebuild every home", 0, "A"), record("we will rebuild every home", 50, "A")]
     assert match(g, p, 0.3) == [(0, 0)]
 
