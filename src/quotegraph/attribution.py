@@ -278,6 +278,8 @@ class _Finder:
             return None
         if not any(t.pos_ in ("PROPN", "NOUN", "PRON") for t in toks):
             return None
+        if any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in toks):
+            return None  # a clause, not a name ('had 750,000 followers on Facebook, and')
         if any(self.in_quote[t.i] is not None for t in toks):
             return None
         head = _head_in(toks)

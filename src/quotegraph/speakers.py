@@ -55,6 +55,7 @@ class Person:
     name: str  # canonical: the fullest form seen
     parts: list[str]
     gender: str | None = None
+    gender_weak: bool = True  # from name lists or nearby pronouns, which a later pronoun may overrule
     descriptors: set[str] = field(default_factory=set)
     first_char: int = 0
     mentions: list[int] = field(default_factory=list)  # character offsets where the person is named
@@ -222,10 +223,14 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
         person.mentions.append(ent.start_char)
         if ent.root.dep_ in ("nsubj", "nsubjpass"):
             person.subject_mentions.add(ent.start_char)
+        if person.gender is None or person.gender_weak:
+            titled = _gender_of([], title_words)
+            if titled is not None:  # 'Mr.', 'Mrs.' outrank the name lists
+                person.gender, person.gender_weak = titled, False
         if person.gender is None:
-            person.gender = _gender_of(person.parts if len(person.parts) > 1 else [], title_words)
-        if person.gender is None:
-            person.gender = _gender_from_pronouns(doc, ent)
+            person.gender = _gender_of(person.parts if len(person.parts) > 1 else [], [])
+            person.gender = person.gender or _gender_from_pronouns(doc, ent)
+            person.gender_weak = True
         _collect_descriptors(doc, ent, person)
     # the small model tags some surnames ORG or GPE ('Bloomberg endorsed ...'): a name already known as a
     # person's is a mention of that person
@@ -244,7 +249,10 @@ def _gender_from_pronouns(doc: Doc, ent: Span) -> str | None:
     """A name on both gender lists: the pronouns of the next two sentences usually settle it."""
     end = ent.sent.end
     nxt = doc[end].sent.end if end < len(doc) else end
-    words = {t.lower_ for t in doc[ent.end : nxt] if t.pos_ == "PRON"}
+    window = doc[ent.end : nxt]
+    if any(e.label_ == "PERSON" for e in window.ents):
+        return None  # another person in between: the pronoun may be theirs
+    words = {t.lower_ for t in window if t.pos_ == "PRON" and t.dep_ in ("nsubj", "nsubjpass")}
     male, female = bool(words & PRONOUNS_MALE), bool(words & PRONOUNS_FEMALE)
     if male != female:
         return "male" if male else "female"
@@ -309,8 +317,8 @@ def _collect_descriptors(doc: Doc, ent: Span, person: Person) -> None:
                         person.descriptors.add(t.lemma_.lower())
     for word in person.descriptors.copy():
         g = gendered_nouns().get(word)
-        if g and person.gender is None:
-            person.gender = g
+        if g and (person.gender is None or person.gender_weak):
+            person.gender, person.gender_weak = g, False
 
 
 def resolve_speakers(doc: Doc, attributions: list[Attribution], context: SpeakerContext | None = None) -> SpeakerContext:
@@ -550,7 +558,7 @@ class _Resolver:
         at = self.position(span)
         best: tuple[float, Person, int, bool] | None = None
         for person in self.ctx.people:
-            if person.gender not in (None, gender):
+            if person.gender not in (None, gender) and not person.gender_weak:
                 continue
             event = self.last_event(person, at)
             if event is None:
@@ -558,8 +566,9 @@ class _Resolver:
             char, as_subject = event
             distance = self.sentence_index(at) - self.sentence_index(char)
             # salience: recent sentences first, subjects and speakers over other mentions, a known gender
-            # over an unknown one; characters break ties
-            score = distance + (0.0 if as_subject else 0.6) + (0.0 if person.gender == gender else 1.2)
+            # over an unknown one, and a name-list guess against the pronoun last; characters break ties
+            fit = 0.0 if person.gender == gender else 1.2 if person.gender is None else 2.5
+            score = distance + (0.0 if as_subject else 0.6) + fit
             score += (at - char) * 1e-7
             if best is None or score < best[0]:
                 best = (score, person, distance, as_subject)
@@ -608,7 +617,8 @@ class _Resolver:
 
     def earlier_subject(self, span: Span) -> Token | None:
         """A non-pronoun subject earlier in the pronoun's own sentence."""
-        before = self.doc[span.sent.start : span.start]
+        quoted = [(x.start, x.end) for x in self.attributions if x.kind == "direct"]
+        before = [t for t in self.doc[span.sent.start : span.start] if not any(s <= t.idx < e for s, e in quoted)]
         for tok in before:
             if tok.dep_ == "nsubj" and tok.pos_ in ("NOUN", "PROPN"):
                 return tok
