@@ -677,6 +677,8 @@ class _Finder:
                 continue
             if prefix.text.strip().lower() in _COLON_LABELS or any(t.pos_ in ("VERB", "AUX") for t in prefix):
                 continue
+            if prefix.text.lstrip()[:1] in "([{":
+                continue  # '((WN)):' marks an interviewer's question: the outlet's own voice
             if any(self.in_quote[t.i] is not None for t in prefix) or not any(t.pos_ == "PROPN" for t in prefix):
                 continue
             if prefix.ents and all(e.label_ in ("GPE", "LOC", "DATE", "TIME", "CARDINAL") for e in prefix.ents):

@@ -216,6 +216,58 @@ def explain(
 
 
 @app.command()
+def registry(
+    paths: Annotated[list[str], typer.Argument(help="files, directories (recursive) or - for standard input")],
+    kb: Annotated[Path | None, typer.Option(help="a knowledge-base file (JSON lines: id, label, aliases)")] = None,
+    max_gap_days: Annotated[int, typer.Option(help="how far apart in time a bare surname may join a name")] = 365,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write the entities as JSON here")] = None,
+) -> None:
+    """One entity per speaker across the given articles: names, aliases, article counts, merges and their reasons."""
+    import datetime
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from quotegraph.pipeline import ExtractionError, Extractor
+    from quotegraph.readers import ReadError, read_paths
+    from quotegraph.registry import Appearance, SpeakerRegistry
+
+    failures = 0
+    articles = []
+    for item in read_paths(paths):
+        if isinstance(item, ReadError):
+            failures += 1
+            _err(f"error: {item}")
+        else:
+            articles.append(item)
+    facts = []
+    for article, result in Extractor().extract_many(articles):
+        if isinstance(result, ExtractionError):
+            failures += 1
+            _err(f"error: {article.path or article.id}: {result.reason}")
+            continue
+        date = datetime.date.fromisoformat(article.date) if article.date else None
+        for r in result:
+            if r.speaker and r.speaker_type in ("person", "organization"):
+                facts.append(Appearance(r.speaker, r.speaker_type, article.id, article.outlet, date, r.mention))
+    built = SpeakerRegistry.build(facts, max_gap_days=max_gap_days)
+    if kb is not None:
+        _err(f"quotegraph: {built.link_knowledge_base(kb)} entities linked to {kb}")
+    entities = built.to_list()
+    listed = sorted(built.entities.values(), key=lambda e: (-len(e.articles), e.name))
+    if output:
+        output.write_text(json.dumps(entities, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    table = Table(title=f"{len(entities)} speakers in {len(articles)} articles")
+    for column in ("speaker", "type", "articles", "quotes", "aliases", "kb"):
+        table.add_column(column)
+    for e in listed[:50]:
+        aliases = ", ".join(a for a in e.aliases if a != e.name)
+        table.add_row(e.name, e.speaker_type, str(len(e.articles)), str(e.quotes), aliases[:60], e.kb_id or "")
+    Console(highlight=False).print(table)
+    raise typer.Exit(2 if failures else 0)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of one quote record."""
     from quotegraph.record import quote_record_schema
@@ -503,6 +555,115 @@ def serve(
 
 
 # ===== end of the store section =====
+
+
+# ===== spark (issue 6): quotegraph on Apache Spark, thin over quotegraph.spark =====
+
+
+@app.command()
+def spark(
+    inputs: Annotated[
+        list[str], typer.Argument(help="input files or folders (WARC, JSONL, CSV, HTML, text): any Hadoop path")
+    ],
+    output: Annotated[str, typer.Argument(help="output folder: quotes/, speakers/, articles/, errors/ (Parquet)")],
+    master: Annotated[
+        str | None,
+        typer.Option(help="Spark master, e.g. local[2] or spark://host:7077 (default: spark-submit's, else local[*])"),
+    ] = None,
+    partitions: Annotated[
+        int | None, typer.Option(help="partitions the articles are spread over (default: 2 x the cores)")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="articles per spaCy batch")] = 16,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing output folder")] = False,
+    input_format: InputFormatOption = None,
+    text_field: TextFieldOption = None,
+    title_field: TitleFieldOption = None,
+    date_field: DateFieldOption = None,
+    url_field: UrlFieldOption = None,
+    outlet_field: OutletFieldOption = None,
+    id_field: IdFieldOption = None,
+) -> None:
+    """Extract on Apache Spark: quote records as Parquet partitioned by date, plus the merged speaker registry.
+
+    Same records as `quotegraph extract` on the same input. Needs the spark extra (pip install
+    'quotegraph\\[spark]') and Java 17. Exit code 0, or 2 when some records failed (see OUTPUT/errors). The
+    spark-submit recipe: docs/spark.md.
+    """
+    try:
+        from quotegraph.spark import run_spark_cli
+    except ImportError as exc:  # pyspark is an optional extra
+        _err(f"quotegraph: Spark is not installed ({exc}); pip install 'quotegraph[spark]'")
+        raise typer.Exit(2) from None
+    if partitions is not None and partitions < 1:
+        _err("quotegraph: --partitions must be at least 1")
+        raise typer.Exit(2)
+    options = _reader_options(input_format, text_field, title_field, date_field, url_field, outlet_field, id_field)
+    raise typer.Exit(
+        run_spark_cli(
+            inputs,
+            output,
+            master=master,
+            options=options,
+            partitions=partitions,
+            batch_size=batch_size,
+            overwrite=overwrite,
+        )
+    )
+
+
+# ===== end of spark =====
+
+
+# ===== quote tracing (issue 7): thin over quotegraph.store.trace_commands and quotegraph.evaluate.trace =====
+
+
+class TraceFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def trace(
+    words: Annotated[str | None, typer.Argument(help="words of the quote (a fragment is enough)")] = None,
+    db: DbOption = None,
+    format: Annotated[TraceFormat, typer.Option("--format", "-f", help="table for people, json for tools")] = (
+        TraceFormat.table
+    ),
+    quote: Annotated[int | None, typer.Option("--quote", help="trace this stored quote (its id)")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="regroup every stored quote first")] = False,
+) -> None:
+    """Follow a quote across the news: where it first appeared, who repeated it, who changed its words.
+
+    Groups come from the store's quote groups (built by --rebuild; rebuilt by itself when stale on a store of up
+    to 200,000 quotes). Exit code 0, 1 when the store cannot be used, 2 for bad input.
+    """
+    from quotegraph.store.trace_commands import run_trace
+
+    raise typer.Exit(run_trace(words, db, format.value, rebuild_index=rebuild, quote_id=quote))
+
+
+@eval_app.command("trace")
+def eval_trace(
+    split: Annotated[Split, typer.Option(help="dev for tuning; test only for reported figures")] = Split.dev,
+    testset: Annotated[
+        Path | None, typer.Option(help="the test set folder (default: benchmarks/trace-testset, made if missing)")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the scores as JSON")] = None,
+    records_only: Annotated[bool, typer.Option(help="score the grouping alone (no extraction)")] = False,
+    no_cache: Annotated[bool, typer.Option(help="extract again even if cached records are there")] = False,
+) -> None:
+    """Quote tracing on the trace test set: grouping P/R (and Quotebank's), misattribution and alteration flags.
+
+    Skips (exit 0) when neither the test set nor ../shared (to make it from) is there.
+    """
+    from quotegraph.evaluate.trace import run_trace_eval
+
+    raise typer.Exit(
+        run_trace_eval(split.value, testset, output, use_cache=not no_cache, records_only=records_only)
+    )
+
+
+# ===== end of quote tracing =====
 
 
 def main() -> None:
