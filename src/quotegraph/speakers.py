@@ -138,8 +138,10 @@ class SpeakerContext:
             matches = [p for p in matches if p.gender in (None, title_gender)]
         if len(matches) == 1:
             return matches[0]
-        if len(matches) > 1:  # two people of one surname: the one named most recently
-            return max(matches, key=lambda p: p.mentions[-1] if p.mentions else -1)
+        if len(matches) > 1:
+            # two people of one surname: news style gives the secondary one in full ('his wife, Dana Thompson'),
+            # so a bare surname is the one named most often, then the one introduced first
+            return max(matches, key=lambda p: (len(p.mentions), -p.first_char))
         return None
 
 
@@ -232,6 +234,15 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
             person.gender = person.gender or _gender_from_pronouns(doc, ent)
             person.gender_weak = True
         _collect_descriptors(doc, ent, person)
+    # a role noun the article gave one person ('his wife, Dana Thompson') as a subject later ('His wife stood
+    # beside him') is a mention of that person, for pronouns after it
+    for tok in doc:
+        if tok.dep_ in ("nsubj", "nsubjpass") and tok.pos_ == "NOUN":
+            described = [p for p in ctx.people if tok.lemma_.lower() in p.descriptors]
+            if len(described) == 1 and tok.idx not in described[0].mentions and tok.idx > described[0].first_char:
+                described[0].mentions.append(tok.idx)
+                described[0].mentions.sort()
+                described[0].subject_mentions.add(tok.idx)
     # the small model tags some surnames ORG or GPE ('Bloomberg endorsed ...'): a name already known as a
     # person's is a mention of that person
     for ent in doc.ents:
@@ -285,6 +296,8 @@ def _is_person_entity(doc: Doc, ent: Span) -> bool:
     """PERSON entities, less saints' names of places ('St Luke's'), plus the names the small model tags ORG or
     GPE although they start with a known first name ('tenant Grace Obi')."""
     first = ent[0].lower_.rstrip(".")
+    if ent.root.dep_ == "compound" and ent.root.head.pos_ == "NOUN":
+        return False  # 'the Oscar nominee', 'the Trump administration': a modifier, not a mention of someone
     if ent.label_ == "PERSON":
         possessive = ent[-1].lower_ in ("'s", "’s") or (ent.end < len(doc) and doc[ent.end].lower_ in ("'s", "’s"))
         return not (first in ("st", "saint") and possessive)
@@ -302,6 +315,8 @@ def _collect_descriptors(doc: Doc, ent: Span, person: Person) -> None:
             person.descriptors.add(doc[i].lemma_.lower() if doc[i].pos_ == "NOUN" else word)
         i -= 1
     root = ent.root
+    if root.dep_ == "appos" and root.head.pos_ == "NOUN":  # 'his wife, Dana Thompson'
+        person.descriptors.add(root.head.lemma_.lower())
     for child in root.children:
         if child.dep_ == "appos":
             for t in child.subtree:
@@ -443,8 +458,10 @@ class _Resolver:
             return 3 if ent.root.dep_ in ("poss", "pobj") else 2
 
         ents.sort(key=rank)
-        if head is not None and ents and rank(ents[0]) == 3 and head.pos_ != "PROPN":
-            ents = []  # only named in passing: the speaker is the unnamed head ('a spokesman for Mrs. Clinton')
+        if head is not None and ents and rank(ents[0]) >= 2 and head.pos_ != "PROPN":
+            # only named in passing: the speaker is the unnamed head ('a spokesman for Mrs. Clinton',
+            # 'the Oscar nominee')
+            ents = []
         for ent in ents:
             before = self.doc[ent.start - 1] if ent.start > span.start else None
             title = [before.text] if before is not None and before.lower_.rstrip(".") in TITLES else []
@@ -452,6 +469,8 @@ class _Resolver:
             if found is not None:
                 return found
         # the small model tags some surnames GPE or ORG: a known surname is a person all the same
+        if head is not None and head.pos_ != "PROPN":
+            return None
         end = head.i + 1 if head is not None else span.end
         words = _clean_name([t for t in self.doc[span.start : end] if t.pos_ == "PROPN"], keep_title=True)
         return self.ctx.find_by_name(words) if words else None
@@ -555,23 +574,7 @@ class _Resolver:
             if subject is not None:
                 self.resolve_via_subject(a, span, subject)
                 return
-        at = self.position(span)
-        best: tuple[float, Person, int, bool] | None = None
-        for person in self.ctx.people:
-            if person.gender not in (None, gender) and not person.gender_weak:
-                continue
-            event = self.last_event(person, at)
-            if event is None:
-                continue
-            char, as_subject = event
-            distance = self.sentence_index(at) - self.sentence_index(char)
-            # salience: recent sentences first, subjects and speakers over other mentions, a known gender
-            # over an unknown one, and a name-list guess against the pronoun last; characters break ties
-            fit = 0.0 if person.gender == gender else 1.2 if person.gender is None else 2.5
-            score = distance + (0.0 if as_subject else 0.6) + fit
-            score += (at - char) * 1e-7
-            if best is None or score < best[0]:
-                best = (score, person, distance, as_subject)
+        best = self.salient_person(self.position(span), gender)
         if best is None:
             subject = self.earlier_subject(span)
             if subject is not None:
@@ -588,6 +591,28 @@ class _Resolver:
         when = "in the same sentence" if distance == 0 else f"{distance} sentence(s) before"
         a.evidence.append(f"'{span.text}' -> '{person.name}' by pronoun: {how}, {role} {when}")
         a.confidence *= 0.92 if person.gender == gender else 0.8
+
+    def salient_person(
+        self, at: int, gender: str, exclude: str | None = None
+    ) -> tuple[float, Person, int, bool] | None:
+        """The person a third-person pronoun at ``at`` most likely stands for: (score, person, sentences back,
+        whether last seen as a subject or speaker)."""
+        best: tuple[float, Person, int, bool] | None = None
+        for person in self.ctx.people:
+            if person.name == exclude or (person.gender not in (None, gender) and not person.gender_weak):
+                continue
+            event = self.last_event(person, at)
+            if event is None:
+                continue
+            char, as_subject = event
+            distance = self.sentence_index(at) - self.sentence_index(char)
+            # salience: recent sentences first, subjects and speakers over other mentions, a known gender
+            # over an unknown one, and a name-list guess against the pronoun last; characters break ties
+            fit = 0.0 if person.gender == gender else 1.2 if person.gender is None else 3.5
+            score = distance + (0.0 if as_subject else 0.6) + fit + (at - char) * 1e-7
+            if best is None or score < best[0]:
+                best = (score, person, distance, as_subject)
+        return best
 
     def last_event(self, person: Person, at: int) -> tuple[int, bool] | None:
         """The latest place before ``at`` where the person was named or quoted, and whether as a subject."""
@@ -691,24 +716,13 @@ class _Resolver:
                     add(_strip_the(ent.text))
             elif tok.lower_ in PRONOUNS_MALE | PRONOUNS_FEMALE and not tok.ent_type_:
                 gender = "male" if tok.lower_ in PRONOUNS_MALE else "female"
-                person = self.antecedent(tok.idx, gender, exclude=a.speaker if a.kind == "direct" else None)
-                add(person.name if person else None)
+                salient = self.salient_person(tok.idx, gender, exclude=a.speaker if a.kind == "direct" else None)
+                add(salient[1].name if salient else None)
             elif tok.pos_ == "NOUN" and any(c.dep_ == "poss" for c in tok.children):
                 described = [p for p in self.ctx.people if tok.lemma_.lower() in p.descriptors]
                 if len(described) == 1:  # 'his wife', when the article named one wife
                     add(described[0].name)
         return found
-
-    def antecedent(self, at: int, gender: str, exclude: str | None = None) -> Person | None:
-        """The person named most recently before ``at`` whose gender fits (an unknown gender fits too)."""
-        best: tuple[int, Person] | None = None
-        for person in self.ctx.people:
-            if person.name == exclude or person.gender not in (None, gender):
-                continue
-            before = [m for m in person.mentions if m < at]
-            if before and (best is None or max(before) > best[0]):
-                best = (max(before), person)
-        return best[1] if best else None
 
 
 def _strip_the(text: str) -> str:
