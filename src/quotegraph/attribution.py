@@ -59,6 +59,8 @@ RULE_EXPLANATION = {
 }
 
 _CLAUSE_DEPS = ("ccomp", "xcomp", "parataxis")
+# Subjects whose 'ruled', 'found' and 'decided' report a ruling.
+RULING_BODIES = frozenset("court judge justice jury panel tribunal commission committee board inquiry".split())
 _CUT_DEPS = {"relcl", "appos", "advcl", "parataxis", "acl", "punct", "cc", "conj", "dep", "npadvmod"}
 _SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
 
@@ -193,6 +195,8 @@ class _Finder:
             if verb.dep_ in ("advcl", "conj", "xcomp") and verb.head is not verb:
                 verb = verb.head  # 'adding ...', 'laughed and said', 'went on to say'
                 continue
+            if verb.dep_ == "acl" and verb.head.lemma_.lower() in DOCUMENT_NOUNS:
+                return verb.head  # 'issued a statement saying ...': the statement (its author) speaks
             break
         return None
 
@@ -712,7 +716,9 @@ class _Finder:
                 if child.dep_ != "ccomp":
                     continue
                 if lemma in WEAK_VERBS and not any(c.dep_ == "mark" for c in child.children):
-                    continue
+                    subject = self.subject_of(token)
+                    if subject is None or subject.lemma_.lower() not in RULING_BODIES:
+                        continue  # 'the court ruled the prorogation was unlawful' needs no 'that'; 'found X' does
                 content = self.clause_bounds(child, token)
                 if content is None:
                     continue
@@ -755,6 +761,11 @@ class _Finder:
         toks = [t for t in clause.subtree if t.i != verb.i]
         # a complement stays on its side of the verb
         toks = [t for t in toks if (t.i > verb.i) == (clause.i > verb.i)]
+        # '..., saying "..."' or ', calling it "..."' inside the clause reports something else: cut before it
+        for t in toks:
+            if t.i > clause.i and t.dep_ in ("advcl", "conj") and t.tag_ == "VBG" and self.is_cue(t):
+                toks = [u for u in toks if u.i < t.left_edge.i]
+                break
         if len(toks) < 3:
             return None
         lo, hi = toks[0].i, toks[-1].i

@@ -21,7 +21,7 @@ from quotegraph.attribution import Attribution, attribute
 from quotegraph.component import QuotegraphComponent
 from quotegraph.readers.base import MAX_ARTICLE_CHARS
 from quotegraph.record import Article, QuoteRecord
-from quotegraph.speakers import resolve_speakers
+from quotegraph.speakers import SpeakerContext, names_from, resolve_speakers
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult
@@ -141,11 +141,14 @@ class Extractor:
     def records_for(self, article: Article, body: Doc, headline: Doc | None) -> list[QuoteRecord]:
         """The records of an article from its parsed body (and headline) Docs, offsets into ``article.text``."""
         body_quotes = attribute(body, include_beliefs=self.include_beliefs)
-        context = resolve_speakers(body, body_quotes)
+        context = SpeakerContext()
+        if headline is not None:
+            names_from(headline, context)
+        context = resolve_speakers(body, body_quotes, context, headline=False)
         parts: list[tuple[int, bool, Doc, list[Attribution]]] = []
         if headline is not None and article.headline_span is not None:
             head_quotes = attribute(headline, include_beliefs=self.include_beliefs, headline=True)
-            resolve_speakers(headline, head_quotes, context)
+            resolve_speakers(headline, head_quotes, context, headline=True)
             parts.append((article.headline_span[0], True, headline, head_quotes))
         parts.append((article.body_span[0], False, body, body_quotes))
         records: list[QuoteRecord] = []

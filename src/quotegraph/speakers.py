@@ -193,6 +193,16 @@ def _gender_of(words: list[str], title_words: list[str]) -> str | None:
     return None
 
 
+def names_from(doc: Doc, context: SpeakerContext) -> None:
+    """Register the people a headline names, without mentions: the body's 'Sanders' then finds 'Bernie
+    Sanders' of the headline, while salience still counts only what the body says."""
+    for ent in doc.ents:
+        if _is_person_entity(doc, ent):
+            words = _clean_name(_full_name_span(doc, ent))
+            if len(words) >= 2 and context.find_by_name(words) is None:
+                context.people.append(Person(name=" ".join(words), parts=words, first_char=-1))
+
+
 def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerContext:
     """Cluster the PERSON names of ``doc`` into people (adding to ``context`` when given)."""
     ctx = context or SpeakerContext()
@@ -336,11 +346,17 @@ def _collect_descriptors(doc: Doc, ent: Span, person: Person) -> None:
             person.gender, person.gender_weak = g, False
 
 
-def resolve_speakers(doc: Doc, attributions: list[Attribution], context: SpeakerContext | None = None) -> SpeakerContext:
-    """Fill speaker, speaker_type, anonymous and about on each attribution, in text order."""
-    in_headline = context is not None  # a headline is resolved against the body's people
+def resolve_speakers(
+    doc: Doc,
+    attributions: list[Attribution],
+    context: SpeakerContext | None = None,
+    *,
+    headline: bool = False,
+) -> SpeakerContext:
+    """Fill speaker, speaker_type, anonymous and about on each attribution, in text order. A headline is
+    resolved with ``headline=True`` and the body's ``context``: everything the body says comes before it."""
     ctx = build_context(doc, context)
-    resolver = _Resolver(doc, ctx, attributions, in_headline)
+    resolver = _Resolver(doc, ctx, attributions, headline)
     for a in attributions:
         if a.inherit_from is None:
             resolver.resolve(a)
