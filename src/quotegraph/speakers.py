@@ -208,11 +208,7 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
     ctx = context or SpeakerContext()
     for ent in doc.ents:
         if ent.label_ in ("ORG", "FAC") and not _is_person_entity(doc, ent):
-            name = _strip_the(ent.text)
-            after = doc[ent.end : ent.end + 3]
-            acronym = after[1].text if len(after) == 3 and after[0].text == "(" and after[2].text == ")" else None
-            if acronym is not None and not acronym.replace(".", "").isupper():
-                acronym = None
+            name, acronym = _organization_name(doc, ent)
             ctx.org_mentions.append((ent.start_char, ctx.add_organization(name, acronym)))
     ctx.org_mentions = [(char, ctx.organization(name)) for char, name in ctx.org_mentions]
     for ent in doc.ents:
@@ -288,6 +284,37 @@ def _org_words(name: str) -> list[str]:
     words = [w.lower().strip(".,'’()") for w in name.split()]
     words = [_COUNTRY_FORMS.get(w, w) for w in words]
     return [part for w in words for part in w.split() if part and part not in _ORG_STOP]
+
+
+_LOCATED = frozenset("embassy consulate office bureau branch mission delegation".split())
+
+
+def _organization_name(doc: Doc, ent: Span) -> tuple[str, str | None]:
+    """An organization's full name and acronym as the text gives them: 'the Supreme Court of Puerto Rico' (the
+    model stops at 'Court'), 'the High Court of England and Wales', 'US Embassy in London', 'the National
+    Hurricane Center (NHC)'."""
+    end = ent.end
+    text = ent.text
+    acronym = None
+    if "(" in text:  # the model sometimes swallows '(NHC'
+        text, _, inside = text.partition("(")
+        acronym = inside.strip(" )") or None
+    else:
+        linker = doc[end] if end < len(doc) else None
+        if linker is not None and (linker.lower_ == "of" or (linker.lower_ == "in" and ent.root.lower_ in _LOCATED)):
+            nxt = next((e for e in doc.ents if e.start in (end + 1, end + 2) and e.label_ in ("GPE", "ORG", "LOC")), None)
+            if nxt is not None and (nxt.start == end + 1 or doc[end + 1].lower_ == "the"):
+                end = nxt.end
+                if end + 1 < len(doc) and doc[end].lower_ == "and" and doc[end + 1].ent_type_ == "GPE":
+                    follow = next(e for e in doc.ents if e.start == end + 1)
+                    end = follow.end
+                text = doc[ent.start : end].text
+        after = doc[end : end + 3]
+        if len(after) == 3 and after[0].text == "(" and after[2].text == ")":
+            acronym = after[1].text
+    if acronym is not None and not acronym.replace(".", "").isupper():
+        acronym = None
+    return _strip_the(text.strip()), acronym
 
 
 def _same_organization(short: str, long: str) -> bool:
@@ -561,7 +588,8 @@ class _Resolver:
 
     def organization_in(self, span: Span, head: Token, allow_spokes: bool = False) -> str | None:
         head_is_person = head.lemma_.lower() in person_nouns() and head.lemma_.lower() not in _SPOKES
-        for ent in span.ents:
+        ents = sorted(span.ents, key=lambda e: 0 if e.start <= head.i < e.end else 1)  # the head's own first
+        for ent in ents:
             if ent.label_ == "NORP" and ent.root.i != head.i:
                 continue  # 'the Polish archbishop' is a person, not Poland
             if ent.root.dep_ == "pobj" and ent.root.head.lower_ in ("in", "at", "from", "across", "near", "around"):
@@ -569,7 +597,8 @@ class _Resolver:
             if _is_person_entity(self.doc, ent):
                 continue
             if ent.label_ in _ORG_LABELS and not (head_is_person and head.i not in range(ent.start, ent.end)):
-                return self.ctx.organization(_strip_the(ent.text))
+                name = _organization_name(self.doc, ent)[0] if ent.label_ in ("ORG", "FAC") else _strip_the(ent.text)
+                return self.ctx.organization(name)
         lemma = head.lemma_.lower()
         if lemma in ORG_NOUNS or (allow_spokes and any(t.lemma_.lower() in ORG_NOUNS for t in span)):
             org_tok = head if lemma in ORG_NOUNS else next(t for t in span if t.lemma_.lower() in ORG_NOUNS)
