@@ -124,6 +124,11 @@ class SpeakerContext:
                       and {w.lower() for w in words} <= {w.lower() for w in p.parts}]
             if len(fuller) == 1:
                 return fuller[0]
+            # and the other way round: 'Wanda Vázquez Garced' after 'Wanda Vázquez' is the same person
+            shorter = [p for p in self.people if 1 < len(p.parts) < len(words) and p.parts[0].lower() == words[0].lower()
+                       and {w.lower() for w in p.parts} <= {w.lower() for w in words}]
+            if len(shorter) == 1:
+                return shorter[0]
         last = _surname(words).lower()
         matches = [
             p for p in self.people
