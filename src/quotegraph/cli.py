@@ -309,7 +309,7 @@ def eval_html(
     ] = None,
     limit: Annotated[int, typer.Option(help="pages to use (0 = all 181)")] = 0,
 ) -> None:
-    """HTML body text: token/shingle precision, recall, F1 of the reader against trafilatura and a naive baseline."""
+    """HTML body text: shingle and token precision, recall, F1 of the reader, trafilatura and a naive baseline."""
     from quotegraph.evaluate.html import SYSTEMS, run_html_eval
 
     raise typer.Exit(run_html_eval(data, output, tuple(system or SYSTEMS), limit))
@@ -568,7 +568,7 @@ def spark(
     output: Annotated[str, typer.Argument(help="output folder: quotes/, speakers/, articles/, errors/ (Parquet)")],
     master: Annotated[
         str | None,
-        typer.Option(help="Spark master, e.g. local[2] or spark://host:7077 (default: spark-submit's, else local[*])"),
+        typer.Option(help="Spark master: local[2], spark://host:7077 (default: spark-submit's, else local[*])"),
     ] = None,
     partitions: Annotated[
         int | None, typer.Option(help="partitions the articles are spread over (default: 2 x the cores)")
@@ -589,11 +589,13 @@ def spark(
     'quotegraph\\[spark]') and Java 17. Exit code 0, or 2 when some records failed (see OUTPUT/errors). The
     spark-submit recipe: docs/spark.md.
     """
-    try:
-        from quotegraph.spark import run_spark_cli
-    except ImportError as exc:  # pyspark is an optional extra
-        _err(f"quotegraph: Spark is not installed ({exc}); pip install 'quotegraph[spark]'")
-        raise typer.Exit(2) from None
+    import importlib.util
+
+    from quotegraph.spark import run_spark_cli
+
+    if importlib.util.find_spec("pyspark") is None:  # pyspark is an optional extra
+        _err("quotegraph: Spark is not installed; pip install 'quotegraph[spark]' (and Java 17)")
+        raise typer.Exit(2)
     if partitions is not None and partitions < 1:
         _err("quotegraph: --partitions must be at least 1")
         raise typer.Exit(2)
@@ -651,6 +653,7 @@ def eval_trace(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the scores as JSON")] = None,
     records_only: Annotated[bool, typer.Option(help="score the grouping alone (no extraction)")] = False,
     no_cache: Annotated[bool, typer.Option(help="extract again even if cached records are there")] = False,
+    show_errors: Annotated[int, typer.Option(help="print this many examples of errors (terminal only)")] = 0,
 ) -> None:
     """Quote tracing on the trace test set: grouping P/R (and Quotebank's), misattribution and alteration flags.
 
@@ -659,7 +662,9 @@ def eval_trace(
     from quotegraph.evaluate.trace import run_trace_eval
 
     raise typer.Exit(
-        run_trace_eval(split.value, testset, output, use_cache=not no_cache, records_only=records_only)
+        run_trace_eval(
+            split.value, testset, output, use_cache=not no_cache, records_only=records_only, show_errors=show_errors
+        )
     )
 
 

@@ -19,13 +19,14 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import jinja2
-from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -35,20 +36,22 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quotegraph.api import pages
+from quotegraph.api.trace_routes import router as trace_router
 from quotegraph.readers.base import MAX_ARTICLE_CHARS
 from quotegraph.record import Article
 from quotegraph.store import browse
 from quotegraph.store.db import Store, open_store
-from quotegraph.store.ingest import IngestOutcome, ingest, unstorable_reason
+from quotegraph.store.ingest import IngestOutcome, content_hash, ingest, unstorable_reason
 from quotegraph.store.schemas import (
     MAX_ID,
     MAX_NAME_CHARS,
     MAX_PAGE_SIZE,
     ArticleDetail,
-    Facets,
     QuoteHit,
     SearchParams,
     SearchResult,
@@ -56,7 +59,7 @@ from quotegraph.store.schemas import (
     SpeakerList,
     StoreStats,
 )
-from quotegraph.store.search import QuoteQuery, compute_facets, count, page_of_hits
+from quotegraph.store.search import QuoteQuery, count_and_facets, page_of_hits
 
 log = logging.getLogger("quotegraph.api")
 
@@ -150,7 +153,13 @@ class IngestResponse(BaseModel):
 
 
 class CachedReads:
-    """Store reads behind a least-recently-used cache that empties when the store's generation changes."""
+    """Store reads behind a least-recently-used cache that empties when the store's generation changes.
+
+    ``get`` computes on a miss (blocking: call it from a worker thread); ``lookup`` and ``remember`` let an async
+    route answer a hit without leaving the event loop.
+    """
+
+    MISSING = object()
 
     def __init__(self, store: Store, size: int = DEFAULT_CACHE_SIZE) -> None:
         self.store = store
@@ -170,22 +179,25 @@ class CachedReads:
         now = time.monotonic()
         if now - self._checked_at < CACHE_CHECK_SECONDS:
             return
+        self._checked_at = now  # first, so concurrent requests do not all ask the database at once
         generation = self.store.generation()
         with self._lock:
-            self._checked_at = now
             if generation != self._generation:
                 self._entries.clear()
                 self._generation = generation
 
-    def get(self, key: Any, compute: Callable[[Session], T]) -> T:
-        if self.size:
-            self._check_generation()
-            with self._lock:
-                if key in self._entries:
-                    self._entries.move_to_end(key)
-                    return self._entries[key]
-        with self.store.session() as session:
-            value = compute(session)
+    def lookup(self, key: Any) -> Any:
+        """The cached value for ``key``, or ``CachedReads.MISSING``."""
+        if not self.size:
+            return self.MISSING
+        self._check_generation()
+        with self._lock:
+            value = self._entries.get(key, self.MISSING)
+            if value is not self.MISSING:
+                self._entries.move_to_end(key)
+            return value
+
+    def remember(self, key: Any, value: T) -> T:
         if self.size:
             with self._lock:
                 self._entries[key] = value
@@ -193,25 +205,33 @@ class CachedReads:
                     self._entries.popitem(last=False)
         return value
 
+    def get(self, key: Any, compute: Callable[[Session], T]) -> T:
+        value = self.lookup(key)
+        if value is not self.MISSING:
+            return value
+        with self.store.session() as session:
+            return self.remember(key, compute(session))
+
     # The reads themselves
 
     def search(self, params: SearchParams) -> SearchResult:
-        def summary(session: Session) -> tuple[int, Facets]:
-            query = QuoteQuery(session, params)
-            total = count(session, query)
-            return total, compute_facets(session, query) if total else Facets()
-
-        def hits(session: Session) -> list[QuoteHit]:
-            return page_of_hits(session, QuoteQuery(session, params))
-
-        total, facets = self.get(("summary", params.filter_key()), summary)
-        page = self.get(("hits", params.filter_key(), params.sort, params.page, params.page_size), hits) if total else []
+        """Totals and facets are cached apart from the page of hits, so paging through a search is cheap."""
+        total, facets = self.get(
+            ("summary", params.filter_key()),
+            lambda session: count_and_facets(session, QuoteQuery(session, params)),
+        )
+        hits: list[QuoteHit] = []
+        if total:
+            hits = self.get(
+                ("hits", params.filter_key(), params.sort, params.page, params.page_size),
+                lambda session: page_of_hits(session, QuoteQuery(session, params)),
+            )
         return SearchResult(
             total=total,
             page=params.page,
             page_size=params.page_size,
             pages=-(-total // params.page_size),
-            results=page,
+            results=hits,
             facets=facets,
         )
 
@@ -232,6 +252,19 @@ class CachedReads:
 
     def stats(self) -> StoreStats:
         return self.get(("stats",), browse.stats)
+
+    async def json(self, key: Any, produce: Callable[[], BaseModel | None]) -> bytes | None:
+        """The JSON of ``produce()`` (None when it finds nothing), cached as bytes: a hit is answered on the event
+        loop with no thread and no serialisation; a miss runs ``produce`` in a worker thread."""
+        body = self.lookup(("json", *key))
+        if body is self.MISSING:
+
+            def render() -> bytes | None:
+                model = produce()
+                return None if model is None else model.model_dump_json().encode()
+
+            body = self.remember(("json", *key), await run_in_threadpool(render))
+        return body
 
 
 # ---------------------------------------------------------------------------------------------------- middleware
@@ -311,13 +344,14 @@ def require_token(
     """Writes need the server's token; a server started without one refuses them all."""
     token: str | None = request.app.state.token
     if token is None:
-        raise HTTPException(403, "this server is read-only: start it with --token (or QUOTEGRAPH_TOKEN) to allow ingest")
+        raise HTTPException(
+            403, "this server is read-only: start it with --token (or QUOTEGRAPH_TOKEN) to allow ingest"
+        )
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "ingest needs 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"})
     # constant-time: the comparison must not tell an attacker how many leading characters were right
     if not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
         raise HTTPException(401, "wrong token", {"WWW-Authenticate": "Bearer"})
-
 
 
 def create_app(
@@ -330,7 +364,6 @@ def create_app(
     """The FastAPI app over the store at ``db_url`` (or an already open ``store``); writes need ``token``."""
     store = store or open_store(db_url)
     reads = CachedReads(store, cache_size)
-    token = token or None
     ingest_lock = threading.Lock()  # spaCy pipelines are not thread-safe: one ingest at a time per process
 
     app = FastAPI(
@@ -344,10 +377,11 @@ def create_app(
     )
     app.state.store = store
     app.state.reads = reads
-    app.state.token = token
+    app.state.token = token or None  # an empty token would let an empty Bearer in: it means no token
     app.add_middleware(GuardMiddleware)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = _templates()
+    app.include_router(trace_router)  # quote tracing (issue 7): /api/trace and /trace
 
     # ---------------------------------------------------------------- errors: a reason, never a traceback
 
@@ -371,42 +405,39 @@ def create_app(
         log.exception("database error on %s", request.url.path)
         return _json_or_page(templates, request, 500, "the store could not answer this request")
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> Response:
-        return _json_or_page(templates, request, exc.status_code, str(exc.detail), headers=exc.headers)
-
-    from starlette.exceptions import HTTPException as StarletteHTTPException
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _starlette_error(request: Request, exc: StarletteHTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)  # FastAPI's HTTPException and the router's own 404/405
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return _json_or_page(templates, request, exc.status_code, str(exc.detail), headers=exc.headers)
 
     # ---------------------------------------------------------------- the API
 
-    not_found = {404: {"model": ErrorMessage, "description": "no such item"}}
+    not_found: dict[int | str, dict[str, Any]] = {404: {"model": ErrorMessage, "description": "no such item"}}
 
     @app.get("/api/health", response_model=Health, tags=["store"], summary="Is the server up")
     def health() -> Health:
         return Health(version=app.version)
 
     @app.get("/api/stats", response_model=StoreStats, tags=["store"], summary="How much the store holds")
-    def api_stats() -> Response:
-        return _json(reads.stats())
+    async def api_stats() -> Response:
+        return _json_bytes(await reads.json(("stats",), reads.stats))
 
     @app.get("/api/quotes", response_model=SearchResult, tags=["quotes"], summary="Search quotes, with facets")
-    def api_quotes(params: Annotated[SearchParams, Query()]) -> Response:
-        return _json(reads.search(params))
+    async def api_quotes(params: Annotated[SearchParams, Query()]) -> Response:
+        return _json_bytes(await reads.json(("quotes", params.model_dump_json()), lambda: reads.search(params)))
 
     @app.get("/api/speakers", response_model=SpeakerList, tags=["speakers"], summary="Speakers, most quoted first")
-    def api_speakers(
-        name: Annotated[str | None, Query(max_length=MAX_NAME_CHARS, description="whole words of a name or alias")] = None,
+    async def api_speakers(
+        name: Annotated[
+            str | None, Query(max_length=MAX_NAME_CHARS, description="whole words of a name or alias")
+        ] = None,
         type: Annotated[Literal["person", "organization", "anonymous", "unknown"] | None, Query()] = None,
         sort: Annotated[browse.SpeakerSort, Query()] = "quotes",
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
         page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = SPEAKER_PAGE_SIZE,
     ) -> Response:
         name = _clean_query_text(name, "name")
-        return _json(reads.speakers(name, type, sort, page, page_size))
+        key = ("speakers", name, type, sort, page, page_size)
+        return _json_bytes(await reads.json(key, lambda: reads.speakers(name, type, sort, page, page_size)))
 
     @app.get(
         "/api/speakers/{speaker_id}",
@@ -415,11 +446,11 @@ def create_app(
         tags=["speakers"],
         summary="A speaker: aliases, timeline, whom they talk about, latest quotes",
     )
-    def api_speaker(speaker_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> Response:
-        detail = reads.speaker(speaker_id)
-        if detail is None:
+    async def api_speaker(speaker_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> Response:
+        body = await reads.json(("speaker", speaker_id), lambda: reads.speaker(speaker_id))
+        if body is None:
             raise HTTPException(404, f"no speaker {speaker_id}")
-        return _json(detail)
+        return _json_bytes(body)
 
     @app.get(
         "/api/articles/{article_id}",
@@ -428,11 +459,11 @@ def create_app(
         tags=["articles"],
         summary="An article: its text and every quote in it",
     )
-    def api_article(article_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> Response:
-        detail = reads.article(article_id)
-        if detail is None:
+    async def api_article(article_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> Response:
+        body = await reads.json(("article", article_id), lambda: reads.article(article_id))
+        if body is None:
             raise HTTPException(404, f"no article {article_id}")
-        return _json(detail)
+        return _json_bytes(body)
 
     @app.post(
         "/api/ingest",
@@ -459,13 +490,17 @@ def create_app(
             )
             for item in request_body.articles
         ]
-        for index, article in enumerate(articles):
-            article.path = None
-            if not article.id:
-                article.id = f"api-{index}"
+        for article in articles:
+            if not article.id:  # a stable default: the same text gets the same id, whoever sends it
+                article.id = f"api-{content_hash(article.text)[:12]}"
         with ingest_lock:
             summary = ingest(store, articles, on_outcome=outcomes.append)
         reads.clear()
+        # outcomes arrive as each is known (a skip at once, a store at its batch's commit): answer in input order
+        by_hash: dict[str | None, list[IngestOutcome]] = {}
+        for outcome in outcomes:
+            by_hash.setdefault(outcome.content_hash, []).append(outcome)
+        ordered = [(by_hash.get(content_hash(article.text)) or by_hash[None]).pop(0) for article in articles]
         return IngestResponse(
             stored=summary.stored,
             skipped=summary.skipped,
@@ -481,7 +516,7 @@ def create_app(
                     n_quotes=outcome.n_quotes,
                     reason=outcome.reason,
                 )
-                for outcome in outcomes
+                for outcome in ordered
             ],
         )
 
@@ -529,13 +564,19 @@ def create_app(
                 raise ValueError
             clean_name = _clean_query_text(name, "name")
         except (ValueError, HTTPException) as exc:
-            reason = exc.detail if isinstance(exc, HTTPException) else "page must be a whole number from 1 to 10000"
+            reason = (
+                exc.detail if isinstance(exc, HTTPException) else "page must be a whole number from 1 to 10000"
+            )
             return _error_page(templates, request, 400, "That request is not valid", [str(reason)])
         listing = reads.speakers(clean_name, None, "quotes", page, SPEAKER_PAGE_SIZE)
         return templates.TemplateResponse(
             request,
             "speakers.html",
-            {"listing": listing, "name": clean_name or "", "page_qs": lambda p: pages.query_string({"name": clean_name}, page=p)},
+            {
+                "listing": listing,
+                "name": clean_name or "",
+                "page_qs": lambda p: pages.query_string({"name": clean_name}, page=p),
+            },
         )
 
     @app.get("/speakers/{speaker_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -546,7 +587,11 @@ def create_app(
         return templates.TemplateResponse(
             request,
             "speaker.html",
-            {"speaker": speaker, "chart": pages.timeline_chart(speaker), "colour": pages.speaker_class(speaker.id)},
+            {
+                "speaker": speaker,
+                "chart": pages.timeline_chart(speaker),
+                "colour": pages.speaker_class(speaker.id),
+            },
         )
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -566,16 +611,16 @@ def create_app(
 # ---------------------------------------------------------------------------------------------------- helpers
 
 
-def _json(model: BaseModel) -> Response:
-    """The model as JSON, serialised once by pydantic (the route's response_model documents it)."""
-    return Response(model.model_dump_json(), media_type="application/json")
+def _json_bytes(body: bytes | None) -> Response:
+    """Already serialised JSON (the route's response_model documents its shape for the OpenAPI schema)."""
+    return Response(body, media_type="application/json")
 
 
 def _clean_query_text(value: str | None, name: str) -> str | None:
-    from quotegraph.store.schemas import _clean_text
+    from quotegraph.store.schemas import clean_text
 
     try:
-        return _clean_text(value)
+        return clean_text(value)
     except ValueError as exc:
         raise HTTPException(422, f"{name}: {exc}") from None
 
@@ -592,11 +637,16 @@ def _wants_html(request: Request) -> bool:
 
 
 def _json_or_page(
-    templates: Jinja2Templates, request: Request, status: int, message: str, headers: dict[str, str] | None = None
+    templates: Jinja2Templates,
+    request: Request,
+    status: int,
+    message: str,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
+    plain_headers = dict(headers) if headers else None
     if _wants_html(request):
-        return _error_page(templates, request, status, message, [], headers=headers)
-    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+        return _error_page(templates, request, status, message, [], headers=plain_headers)
+    return JSONResponse({"detail": message}, status_code=status, headers=plain_headers)
 
 
 def _error_page(
@@ -631,3 +681,14 @@ def _templates() -> Jinja2Templates:
     environment.globals["safe_href"] = pages.safe_href
     environment.globals["query_string"] = pages.query_string
     return Jinja2Templates(env=environment)
+
+
+def app_from_environment() -> FastAPI:
+    """The app for one of several uvicorn worker processes (``quotegraph serve --workers N``): the store URL,
+    token and cache size come from QUOTEGRAPH_DB, QUOTEGRAPH_TOKEN and QUOTEGRAPH_CACHE_SIZE."""
+    import os
+
+    from quotegraph.store.db import ENV_VAR
+
+    cache_size = int(os.environ.get("QUOTEGRAPH_CACHE_SIZE", DEFAULT_CACHE_SIZE))
+    return create_app(os.environ.get(ENV_VAR), os.environ.get("QUOTEGRAPH_TOKEN") or None, cache_size=cache_size)

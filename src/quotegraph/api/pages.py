@@ -8,6 +8,7 @@ Security Policy allows no inline style or script).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -71,7 +72,7 @@ def segments(text: str, quotes: list[ArticleQuote], low: int, high: int) -> list
             spans.append(("mention", record.mention_start, record.mention_end, index))  # type: ignore[arg-type]
     cuts = sorted({low, high, *(s for _, s, _, _ in spans), *(e for _, _, e, _ in spans)})
     out: list[Segment] = []
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in itertools.pairwise(cuts):
         covering = [span for span in spans if span[1] <= start and span[2] >= end]
         quote_spans = [span for span in covering if span[0] == "quote"]
         innermost = min(quote_spans, key=lambda span: (span[2] - span[1], -span[1]), default=None)
@@ -137,6 +138,7 @@ class Chart:
 
 CHART_WIDTH = 720
 CHART_HEIGHT = 220
+MAX_BAR_WIDTH = 48.0  # one month alone is a bar, not a wall
 _LEFT, _RIGHT, _TOP, _BOTTOM = 36, 8, 10, 28
 
 
@@ -149,7 +151,7 @@ def timeline_chart(speaker: SpeakerDetail) -> Chart | None:
     plot_width = CHART_WIDTH - _LEFT - _RIGHT
     plot_height = CHART_HEIGHT - _TOP - _BOTTOM
     slot = plot_width / len(points)
-    bar_width = max(1.0, slot * 0.8)
+    bar_width = min(max(1.0, slot * 0.8), MAX_BAR_WIDTH)
     bars: list[Bar] = []
     labels: list[tuple[float, str]] = []
     every = max(1, round(len(points) / 8))  # at most about 8 time labels
@@ -163,10 +165,19 @@ def timeline_chart(speaker: SpeakerDetail) -> Chart | None:
                 height = n / max_count * plot_height
                 y -= height
                 parts.append((kind, round(y, 2), round(height, 2)))
-        detail = ", ".join(f"{getattr(point, kind)} {kind}" for kind in ("direct", "indirect", "mixed") if getattr(point, kind))
-        tooltip = f"{point.period}: {point.count} quote{'s' if point.count != 1 else ''}" + (f" ({detail})" if detail else "")
+        detail = ", ".join(
+            f"{getattr(point, kind)} {kind}" for kind in ("direct", "indirect", "mixed") if getattr(point, kind)
+        )
+        tooltip = f"{point.period}: {point.count} quote{'s' if point.count != 1 else ''}" + (
+            f" ({detail})" if detail else ""
+        )
         href = "/" + query_string(
-            {"speaker_id": speaker.id, "since": point.start.isoformat(), "until": point.end.isoformat(), "sort": "oldest"}
+            {
+                "speaker_id": speaker.id,
+                "since": point.start.isoformat(),
+                "until": point.end.isoformat(),
+                "sort": "oldest",
+            }
         )
         bars.append(Bar(round(x, 2), round(bar_width, 2), point.period, tooltip, href, parts))
         if index % every == 0:

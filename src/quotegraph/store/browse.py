@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -62,11 +62,12 @@ def list_speakers(
     if type:
         where.append(speakers.c.type == type)
     total = int(session.execute(sa.select(sa.func.count()).select_from(speakers).where(*where)).scalar_one())
-    order = {
+    orders: dict[str, list[Any]] = {
         "quotes": [speakers.c.quote_count.desc(), speakers.c.name_key, speakers.c.id],
         "name": [speakers.c.name_key, speakers.c.id],
         "recent": [speakers.c.last_date.desc().nulls_last(), speakers.c.quote_count.desc(), speakers.c.id],
-    }[sort]
+    }
+    order = orders[sort]
     rows = session.execute(
         sa.select(speakers).where(*where).order_by(*order).limit(page_size).offset((page - 1) * page_size)
     )
@@ -170,7 +171,9 @@ def build_timeline(
     for (year, month), by_kind in buckets.items():
         if unit == "month":
             start = datetime.date(year, month, 1)
-            end = (datetime.date(year + 1, 1, 1) if month == 12 else datetime.date(year, month + 1, 1)) - datetime.timedelta(days=1)
+            end = (
+                datetime.date(year + 1, 1, 1) if month == 12 else datetime.date(year, month + 1, 1)
+            ) - datetime.timedelta(days=1)
             period = f"{year:04d}-{month:02d}"
         else:
             start, end, period = datetime.date(year, 1, 1), datetime.date(year, 12, 31), f"{year:04d}"

@@ -9,6 +9,7 @@ one ever runs alembic by hand; concurrent openers of a new store wait for the fi
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,7 +53,7 @@ def resolve_url(url: str | None = None) -> str:
 def _parse(url: str) -> URL:
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise StoreError(f"not a database URL: {_redact(url)!r} (try sqlite:///quotes.db or postgresql://...)")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL")
@@ -62,8 +63,8 @@ def _parse(url: str) -> URL:
 def _redact(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    except (ArgumentError, ValueError):  # unparsable: still never echo a password
+        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
 def create_store_engine(url: str) -> Engine:
@@ -87,8 +88,7 @@ def create_store_engine(url: str) -> Engine:
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         if parsed.get_backend_name() == "postgresql":
             raise StoreError(
-                "PostgreSQL needs psycopg 3: pip install 'quotegraph[postgres]'"
-                f" ({type(exc).__name__}: {exc})"
+                f"PostgreSQL needs psycopg 3: pip install 'quotegraph[postgres]' ({type(exc).__name__}: {exc})"
             ) from None
         raise StoreError(f"cannot use {_redact(url)}: {exc}") from None
     if engine.dialect.name == "sqlite":
@@ -130,10 +130,26 @@ class Store:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A session for a write transaction, which takes SQLite's write lock before its first read.
+
+        Python's sqlite3 starts a transaction only at the first write, so what an ingest batch read before it
+        (is this article stored already? did it fail?) could be changed by another writer before it writes.
+        BEGIN IMMEDIATE makes the whole batch one locked transaction; a concurrent ingest waits for it (up to the
+        busy timeout). On PostgreSQL, row locks (SELECT ... FOR UPDATE) and ON CONFLICT do that job.
+        """
+        with self.session() as session:
+            if self.dialect == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+
     def generation(self) -> int:
         """A number that goes up with every committed ingest batch (in any process)."""
         with self.engine.connect() as connection:
-            return int(connection.execute(select(store_state.c.generation).where(store_state.c.id == 1)).scalar_one())
+            return int(
+                connection.execute(select(store_state.c.generation).where(store_state.c.id == 1)).scalar_one()
+            )
 
     def describe(self) -> str:
         return _redact(self.url)

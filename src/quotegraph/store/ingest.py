@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from quotegraph.pipeline import ExtractionError, Extractor
@@ -27,6 +28,9 @@ from quotegraph.store.db import Store
 from quotegraph.store.models import NAME_LENGTH, URL_LENGTH, articles, quote_about, quotes, store_state
 
 DEFAULT_BATCH_SIZE = 16
+WRITE_ATTEMPTS = 3
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was aborted and can be run again
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 OutcomeStatus = Literal["stored", "skipped", "failed", "error"]
 
@@ -161,7 +165,9 @@ def _new_articles(
                 select(articles.c.id, articles.c.status).where(articles.c.content_hash == digest)
             ).first()
         if row is not None and row.status == "done":
-            report(IngestOutcome("skipped", label, article_id=row.id, content_hash=digest, reason="already stored"))
+            report(
+                IngestOutcome("skipped", label, article_id=row.id, content_hash=digest, reason="already stored")
+            )
             continue
         if outlet and not item.outlet:
             item.outlet = outlet
@@ -171,26 +177,41 @@ def _new_articles(
 def write_batch(
     store: Store, batch: list[tuple[Article, list[QuoteRecord] | ExtractionError]]
 ) -> list[IngestOutcome]:
-    """Store a batch of extracted articles in one transaction; an article and its quotes are never split."""
-    with store.session() as session:
-        outcomes = [write_article(session, article, result) for article, result in batch]
-        if any(outcome.status in ("stored", "failed") for outcome in outcomes):
-            session.execute(
-                update(store_state).where(store_state.c.id == 1).values(generation=store_state.c.generation + 1)
-            )
-        session.commit()
-    return outcomes
+    """Store a batch of extracted articles in one transaction; an article and its quotes are never split.
+
+    Two ingests writing at once on PostgreSQL can deadlock on shared speaker rows; the database then aborts one
+    transaction, which is simply run again (nothing of it was kept).
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with store.write_session() as session:
+                outcomes = [write_article(session, article, result) for article, result in batch]
+                if any(outcome.status in ("stored", "failed") for outcome in outcomes):
+                    session.execute(
+                        update(store_state)
+                        .where(store_state.c.id == 1)
+                        .values(generation=store_state.c.generation + 1)
+                    )
+                session.commit()
+            return outcomes
+        except DBAPIError as exc:
+            if attempt == WRITE_ATTEMPTS or getattr(exc.orig, "sqlstate", None) not in _RETRYABLE_SQLSTATES:
+                raise
+    raise AssertionError("unreachable")
 
 
-def write_article(session: Session, article: Article, result: list[QuoteRecord] | ExtractionError) -> IngestOutcome:
+def write_article(
+    session: Session, article: Article, result: list[QuoteRecord] | ExtractionError
+) -> IngestOutcome:
     """Write one article (and its quotes, or its failure) in ``session``'s transaction; does not commit."""
     label = article.path or article.id
     digest = content_hash(article.text)
-    failed = isinstance(result, ExtractionError)
     records: list[QuoteRecord] = [] if isinstance(result, ExtractionError) else result
     values = _article_values(article, digest, result)
+    # FOR UPDATE (PostgreSQL; SQLite holds the write lock already): two ingests retrying the same failed
+    # article take turns, and the second then finds it done
     existing = session.execute(
-        select(articles.c.id, articles.c.status).where(articles.c.content_hash == digest)
+        select(articles.c.id, articles.c.status).where(articles.c.content_hash == digest).with_for_update()
     ).first()
     if existing is not None and existing.status == "done":  # another process stored it meanwhile
         return IngestOutcome("skipped", label, existing.id, digest, reason="already stored")
@@ -208,8 +229,8 @@ def write_article(session: Session, article: Article, result: list[QuoteRecord] 
         if inserted_id is None:  # a concurrent writer inserted the same text first: it is theirs to fill
             return IngestOutcome("skipped", label, None, digest, reason="stored by another writer")
         article_id = int(inserted_id)
-    if failed:
-        return IngestOutcome("failed", label, article_id, digest, reason=str(result.reason))
+    if isinstance(result, ExtractionError):
+        return IngestOutcome("failed", label, article_id, digest, reason=result.reason)
     _write_quotes(session, article_id, article, records)
     return IngestOutcome("stored", label, article_id, digest, n_quotes=len(records))
 
@@ -218,12 +239,13 @@ def _write_quotes(session: Session, article_id: int, article: Article, records: 
     if not records:
         return
     rows = []
+    outlet = registry.clean_name(article.outlet or "") or None
     per_speaker: Counter[int] = Counter()
     for position, record in enumerate(records):
         speaker_id = registry.assign_speaker(session, record)
         if speaker_id is not None:
             per_speaker[speaker_id] += 1
-        rows.append(_quote_values(article_id, position, record, speaker_id))
+        rows.append(_quote_values(article_id, position, record, speaker_id, outlet))
     session.execute(insert(quotes), rows)
     ids = dict(
         session.execute(select(quotes.c.position, quotes.c.id).where(quotes.c.article_id == article_id)).all()
@@ -238,7 +260,7 @@ def _write_quotes(session: Session, article_id: int, article: Article, records: 
 
 
 def _article_values(article: Article, digest: str, result: list[QuoteRecord] | ExtractionError) -> dict[str, Any]:
-    outlet = registry.clean_name(article.outlet) if article.outlet else None
+    outlet = registry.clean_name(article.outlet or "") or None
     headline = article.headline_span
     failed = isinstance(result, ExtractionError)
     return {
@@ -246,7 +268,7 @@ def _article_values(article: Article, digest: str, result: list[QuoteRecord] | E
         "doc_id": (article.id or digest[:12])[:NAME_LENGTH],
         "path": article.path,
         "url": article.url[:URL_LENGTH] if article.url else None,
-        "outlet": outlet or None,
+        "outlet": outlet,
         "outlet_key": registry.name_key(outlet) if outlet else None,
         "date": parse_date(article.date),
         "title": article.title or article.headline,
@@ -259,11 +281,13 @@ def _article_values(article: Article, digest: str, result: list[QuoteRecord] | E
         "status": "failed" if failed else "done",
         "error": result.reason if isinstance(result, ExtractionError) else None,
         "n_quotes": 0 if isinstance(result, ExtractionError) else len(result),
-        "ingested_at": datetime.datetime.now(datetime.timezone.utc),
+        "ingested_at": datetime.datetime.now(datetime.UTC),
     }
 
 
-def _quote_values(article_id: int, position: int, record: QuoteRecord, speaker_id: int | None) -> dict[str, Any]:
+def _quote_values(
+    article_id: int, position: int, record: QuoteRecord, speaker_id: int | None, outlet: str | None
+) -> dict[str, Any]:
     date = parse_date(record.date)
     return {
         "article_id": article_id,
@@ -288,6 +312,7 @@ def _quote_values(article_id: int, position: int, record: QuoteRecord, speaker_i
         "continues": record.continues,
         "date": date,
         "year": date.year if date else None,
+        "outlet": outlet,
         "about": list(record.about),
         "anonymous": record.anonymous.model_dump(mode="json") if record.anonymous else None,
         "evidence": list(record.evidence),

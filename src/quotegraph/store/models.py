@@ -11,6 +11,7 @@ in Python so that matching is the same on both engines (SQLite's ``lower()`` onl
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -76,7 +78,7 @@ class SpeakerRow(Base):
     quote_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
     article_count: Mapped[int] = mapped_column(Integer, default=0)
     first_date: Mapped[datetime.date | None] = mapped_column(Date)
-    last_date: Mapped[datetime.date | None] = mapped_column(Date)
+    last_date: Mapped[datetime.date | None] = mapped_column(Date, index=True)
 
 
 class SpeakerAliasRow(Base):
@@ -103,13 +105,18 @@ class EntityRow(Base):
 
 class QuoteRow(Base):
     """One QuoteRecord. ``position`` is its index in the article's records (what ``parent`` and ``continues``
-    point at); ``about`` and ``evidence`` keep the record's lists as written, ``quote_about`` indexes ``about``."""
+    point at); ``about`` and ``evidence`` keep the record's lists as written, ``quote_about`` indexes ``about``;
+    ``year`` and ``outlet`` are copies (of ``date`` and the article's outlet) for cheap facet counts."""
 
     __tablename__ = "quotes"
     __table_args__ = (
         UniqueConstraint("article_id", "position", name="uq_quotes_article_position"),
         Index("ix_quotes_date_id", "date", "id"),
         Index("ix_quotes_speaker_date", "speaker_id", "date"),
+        # facet counts read these narrow indexes, not the wide rows (text, JSON): the first for broad sets (by
+        # kind or the whole store), the second for full-text matches, which arrive as ids (see search.py)
+        Index("ix_quotes_facets", "kind", "year", "speaker_id", "outlet"),
+        Index("ix_quotes_id_facets", "id", "kind", "year", "speaker_id", "outlet"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -120,7 +127,7 @@ class QuoteRow(Base):
     text: Mapped[str] = mapped_column(Text)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
     cue: Mapped[str | None] = mapped_column(Text)
     cue_start: Mapped[int | None] = mapped_column(Integer)
     cue_end: Mapped[int | None] = mapped_column(Integer)
@@ -134,7 +141,9 @@ class QuoteRow(Base):
     confidence: Mapped[float] = mapped_column(Float)
     continues: Mapped[int | None] = mapped_column(Integer)
     date: Mapped[datetime.date | None] = mapped_column(Date)
-    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    year: Mapped[int | None] = mapped_column(Integer)
+    # the article's outlet, copied here (an article's outlet never changes) so the outlet facet needs no join
+    outlet: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     about: Mapped[list] = mapped_column(JSON, default=list)
     anonymous: Mapped[dict | None] = mapped_column(JSON)
     evidence: Mapped[list] = mapped_column(JSON, default=list)
@@ -146,7 +155,9 @@ class QuoteAboutRow(Base):
     __tablename__ = "quote_about"
 
     quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True)
-    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True, index=True)
+    entity_id: Mapped[int] = mapped_column(
+        ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class StoreStateRow(Base):
@@ -158,10 +169,41 @@ class StoreStateRow(Base):
     generation: Mapped[int] = mapped_column(Integer, default=0)
 
 
-articles = ArticleRow.__table__
-speakers = SpeakerRow.__table__
-speaker_aliases = SpeakerAliasRow.__table__
-entities = EntityRow.__table__
-quotes = QuoteRow.__table__
-quote_about = QuoteAboutRow.__table__
-store_state = StoreStateRow.__table__
+# The tables, for Core queries (the ingest, search and browse code works on rows, not ORM objects).
+articles = cast(Table, ArticleRow.__table__)
+speakers = cast(Table, SpeakerRow.__table__)
+speaker_aliases = cast(Table, SpeakerAliasRow.__table__)
+entities = cast(Table, EntityRow.__table__)
+quotes = cast(Table, QuoteRow.__table__)
+quote_about = cast(Table, QuoteAboutRow.__table__)
+store_state = cast(Table, StoreStateRow.__table__)
+
+
+# ----- quote tracing (issue 7): the groups of quotes that are one utterance, built by `quotegraph trace --rebuild`
+
+
+class QuoteGroupRow(Base):
+    """A quote that is one utterance with others: ``group_id`` is the smallest quote id of its group. Quotes
+    alone in their group have no row. Written whole by ``quotegraph.store.quote_groups.rebuild``."""
+
+    __tablename__ = "quote_groups"
+
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class QuoteGroupStateRow(Base):
+    """One row: the store generation and the last quote id the quote groups were built at."""
+
+    __tablename__ = "quote_groups_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    max_quote_id: Mapped[int] = mapped_column(Integer)
+    quotes: Mapped[int] = mapped_column(Integer)
+    groups: Mapped[int] = mapped_column(Integer)
+    built_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+
+
+quote_groups = cast(Table, QuoteGroupRow.__table__)
+quote_groups_state = cast(Table, QuoteGroupStateRow.__table__)

@@ -20,10 +20,11 @@ from quotegraph.record import QuoteRecord
 from quotegraph.store.models import NAME_LENGTH, entities, speaker_aliases, speakers
 
 # A pronoun names no one: 'he' is not an alias of anybody.
-PRONOUNS = frozenset(
+_PRONOUN_WORDS = (
     "i me my we us our you your he him his she her hers it its they them their theirs one who whom this that "
-    "these those someone somebody everyone".split()
+    "these those someone somebody everyone"
 )
+PRONOUNS = frozenset(_PRONOUN_WORDS.split())
 
 
 def clean_name(name: str) -> str:

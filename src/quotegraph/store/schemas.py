@@ -24,7 +24,7 @@ MAX_ID = 2_147_483_647  # ids are 32-bit integers on PostgreSQL: a larger one ca
 SortOrder = Literal["relevance", "newest", "oldest"]
 
 
-def _clean_text(value: str | None) -> str | None:
+def clean_text(value: str | None) -> str | None:
     """Strip; empty -> None; refuse control characters and unpaired surrogates (no database can hold those)."""
     if value is None:
         return None
@@ -40,7 +40,7 @@ def _clean_text(value: str | None) -> str | None:
     return " ".join(value.split())
 
 
-CleanText = Annotated[str | None, AfterValidator(_clean_text)]
+CleanText = Annotated[str | None, AfterValidator(clean_text)]
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 

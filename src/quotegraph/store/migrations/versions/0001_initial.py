@@ -23,19 +23,31 @@ NAME = 300
 URL = 2000
 
 SQLITE_FTS = [
-    "CREATE VIRTUAL TABLE quotes_fts USING fts5("
-    "text, content='quotes', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER quotes_fts_insert AFTER INSERT ON quotes BEGIN "
-    "INSERT INTO quotes_fts(rowid, text) VALUES (new.id, new.text); END",
-    "CREATE TRIGGER quotes_fts_delete AFTER DELETE ON quotes BEGIN "
-    "INSERT INTO quotes_fts(quotes_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
-    "CREATE TRIGGER quotes_fts_update AFTER UPDATE OF text ON quotes BEGIN "
-    "INSERT INTO quotes_fts(quotes_fts, rowid, text) VALUES ('delete', old.id, old.text); "
-    "INSERT INTO quotes_fts(rowid, text) VALUES (new.id, new.text); END",
+    (
+        "CREATE VIRTUAL TABLE quotes_fts USING fts5("
+        "text, content='quotes', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')"
+    ),
+    (
+        "CREATE TRIGGER quotes_fts_insert AFTER INSERT ON quotes BEGIN "
+        "INSERT INTO quotes_fts(rowid, text) VALUES (new.id, new.text); END"
+    ),
+    (
+        "CREATE TRIGGER quotes_fts_delete AFTER DELETE ON quotes BEGIN "
+        "INSERT INTO quotes_fts(quotes_fts, rowid, text) VALUES ('delete', old.id, old.text); END"
+    ),
+    (
+        "CREATE TRIGGER quotes_fts_update AFTER UPDATE OF text ON quotes BEGIN "
+        "INSERT INTO quotes_fts(quotes_fts, rowid, text) VALUES ('delete', old.id, old.text); "
+        "INSERT INTO quotes_fts(rowid, text) VALUES (new.id, new.text); END"
+    ),
 ]
 POSTGRES_FTS = [
-    "ALTER TABLE quotes ADD COLUMN search_vector tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('english'::regconfig, text)) STORED",
+    # '<' and '>' become spaces first: PostgreSQL's parser takes '<script>alert(1)</script>' for markup and
+    # indexes none of it, while a quote is text and every word in it should be found
+    (
+        "ALTER TABLE quotes ADD COLUMN search_vector tsvector "
+        "GENERATED ALWAYS AS (to_tsvector('english'::regconfig, translate(text, '<>', '  '))) STORED"
+    ),
     "CREATE INDEX ix_quotes_search_vector ON quotes USING gin (search_vector)",
 ]
 
@@ -82,6 +94,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("name_key", "type", name="uq_speakers_name_key_type"),
     )
     op.create_index("ix_speakers_quote_count", "speakers", ["quote_count"])
+    op.create_index("ix_speakers_last_date", "speakers", ["last_date"])
 
     op.create_table(
         "speaker_aliases",
@@ -125,15 +138,17 @@ def upgrade() -> None:
         sa.Column("continues", sa.Integer(), nullable=True),
         sa.Column("date", sa.Date(), nullable=True),
         sa.Column("year", sa.Integer(), nullable=True),
+        sa.Column("outlet", sa.String(NAME), nullable=True),
         sa.Column("about", sa.JSON(), nullable=False),
         sa.Column("anonymous", sa.JSON(), nullable=True),
         sa.Column("evidence", sa.JSON(), nullable=False),
         sa.UniqueConstraint("article_id", "position", name="uq_quotes_article_position"),
     )
-    op.create_index("ix_quotes_kind", "quotes", ["kind"])
-    op.create_index("ix_quotes_year", "quotes", ["year"])
     op.create_index("ix_quotes_date_id", "quotes", ["date", "id"])
     op.create_index("ix_quotes_speaker_date", "quotes", ["speaker_id", "date"])
+    # narrow covering indexes: facet counts never read the wide rows (see models.py and search.py)
+    op.create_index("ix_quotes_facets", "quotes", ["kind", "year", "speaker_id", "outlet"])
+    op.create_index("ix_quotes_id_facets", "quotes", ["id", "kind", "year", "speaker_id", "outlet"])
 
     op.create_table(
         "quote_about",
