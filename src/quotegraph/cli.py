@@ -35,6 +35,21 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _read_articles(paths: list[str]) -> tuple[list[Article], int]:
+    """All readable articles of ``paths``; each unreadable one is reported on stderr and counted."""
+    from quotegraph.readers import ReadError, read_paths
+
+    articles: list[Article] = []
+    failures = 0
+    for item in read_paths(paths):
+        if isinstance(item, ReadError):
+            failures += 1
+            _err(f"error: {item}")
+        else:
+            articles.append(item)
+    return articles, failures
+
+
 # ===== input formats (issue 6): reader options shared by extract (and later ingest, spark) =====
 
 
@@ -183,17 +198,9 @@ def explain(
     from rich.console import Console
 
     from quotegraph.pipeline import ExtractionError, Extractor
-    from quotegraph.readers import ReadError, read_paths
 
     console = Console(highlight=False)
-    failures = 0
-    articles = []
-    for item in read_paths(paths):
-        if isinstance(item, ReadError):
-            failures += 1
-            _err(f"error: {item}")
-        else:
-            articles.append(item)
+    articles, failures = _read_articles(paths)
     for article, result in Extractor().extract_many(articles):
         if isinstance(result, ExtractionError):
             failures += 1
@@ -229,17 +236,9 @@ def registry(
     from rich.table import Table
 
     from quotegraph.pipeline import ExtractionError, Extractor
-    from quotegraph.readers import ReadError, read_paths
     from quotegraph.registry import Appearance, SpeakerRegistry
 
-    failures = 0
-    articles = []
-    for item in read_paths(paths):
-        if isinstance(item, ReadError):
-            failures += 1
-            _err(f"error: {item}")
-        else:
-            articles.append(item)
+    articles, failures = _read_articles(paths)
     facts = []
     for article, result in Extractor().extract_many(articles):
         if isinstance(result, ExtractionError):
