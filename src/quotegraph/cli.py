@@ -160,7 +160,13 @@ def extract(
             else:
                 yield item
 
-    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        if output:
+            output.parent.mkdir(parents=True, exist_ok=True)
+        out = output.open("w", encoding="utf-8") if output else sys.stdout
+    except OSError as exc:
+        _err(f"error: cannot write {output}: {exc.strerror or exc}")
+        raise typer.Exit(2) from None
     try:
         with write_records(out, format.value) as sink:
             for article, result in extractor.extract_many(good_articles(), batch_size=batch_size):
