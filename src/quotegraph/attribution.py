@@ -102,6 +102,9 @@ class _Finder:
     def __init__(self, doc: Doc, *, include_beliefs: bool, headline: bool) -> None:
         self.doc = doc
         self.text = doc.text
+        # doc.ents builds a Span per entity of the whole doc on every access: read it once, not once per quote
+        # (per-quote reads made extraction quadratic in the article's length; issue 9)
+        self.ents = doc.ents
         self.include_beliefs = include_beliefs
         self.headline = headline
         self.quotes = _drop_names(self.text, find_quotes(self.text))
@@ -266,7 +269,7 @@ class _Finder:
         # a named entity is never cut in half
         for tok in (self.doc[left], self.doc[right]):
             if tok.ent_type_:
-                ent = next((e for e in self.doc.ents if e.start <= tok.i < e.end), None)
+                ent = next((e for e in self.ents if e.start <= tok.i < e.end), None)
                 if ent is not None:
                     left, right = min(left, ent.start), max(right, ent.end - 1)
         return self.doc[left].idx, self.doc[right].idx + len(self.doc[right])
@@ -428,7 +431,7 @@ class _Finder:
             last -= 1
         if last <= verb.i or self.doc[last].ent_type_ != "PERSON":
             return None
-        ent = next((e for e in self.doc.ents if e.start <= last < e.end), None)
+        ent = next((e for e in self.ents if e.start <= last < e.end), None)
         if ent is None or ent.end - 1 != last:
             return None
         first = verb.i + 1

@@ -13,7 +13,7 @@ Every decision appends a line to the attribution's evidence.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -420,8 +420,21 @@ class _Resolver:
         self.ctx = ctx
         self.attributions = attributions
         self.in_headline = in_headline
-        self.ents_by_start = {e.start: e for e in doc.ents}
+        # doc.ents (and Span.ents, which walks it) builds a Span per entity of the whole doc on every access: read
+        # it once per article, not once per quote (per-quote reads made extraction quadratic; issue 9)
+        self.ents = doc.ents
+        self.ent_starts = [e.start for e in self.ents]
+        self.ents_by_start = {e.start: e for e in self.ents}
         self.sentence_starts = [sent.start_char for sent in doc.sents]
+
+    def ents_in(self, span: Span) -> list[Span]:
+        """``span.ents`` (the entities wholly inside ``span``, as spaCy's Span.ents picks them), from the cache."""
+        out = []
+        i = bisect_left(self.ent_starts, span.start)
+        while i < len(self.ents) and self.ents[i].end <= span.end:
+            out.append(self.ents[i])
+            i += 1
+        return out
 
     def position(self, span: Span) -> int:
         """Where a mention sits for 'earlier than' tests: everything in the body precedes a headline's reader."""
@@ -496,7 +509,7 @@ class _Resolver:
     def person_in(self, span: Span, head: Token | None = None) -> Person | None:
         """The person a mention names: the name at its head or in apposition to it, before names it only
         mentions ('Schilling's son, Grant' is Grant; 'a spokesman for Mrs. Clinton' is not Clinton)."""
-        ents = [e for e in self.doc.ents if e.start >= span.start and e.end <= span.end and _is_person_entity(self.doc, e)]
+        ents = [e for e in self.ents_in(span) if _is_person_entity(self.doc, e)]
 
         def rank(ent: Span) -> int:
             if head is not None and ent.start <= head.i < ent.end:
@@ -550,7 +563,7 @@ class _Resolver:
             return False
         if head.pos_ == "PROPN" or head.ent_type_ in ("ORG", "PERSON", "WORK_OF_ART"):
             return False  # 'Business Insider' is a publication
-        if any(e.label_ == "PERSON" for e in span.ents):
+        if any(e.label_ == "PERSON" for e in self.ents_in(span)):
             return False
         if head.lemma_.lower() in _SPOKES and self.organization_in(span, head, allow_spokes=True):
             return False  # a company spokesperson speaks for the company, on the record
@@ -564,7 +577,7 @@ class _Resolver:
         if role == "people" or role == "person":
             role = "person"
         affiliation = None
-        for ent in span.ents:
+        for ent in self.ents_in(span):
             if ent.label_ in _ORG_LABELS:
                 affiliation = ent.text
         if affiliation is None:
@@ -593,7 +606,8 @@ class _Resolver:
 
     def organization_in(self, span: Span, head: Token, allow_spokes: bool = False) -> str | None:
         head_is_person = head.lemma_.lower() in person_nouns() and head.lemma_.lower() not in _SPOKES
-        ents = sorted(span.ents, key=lambda e: 0 if e.start <= head.i < e.end else 1)  # the head's own first
+        # the head's own entity first
+        ents = sorted(self.ents_in(span), key=lambda e: 0 if e.start <= head.i < e.end else 1)
         for ent in ents:
             if ent.label_ == "NORP" and ent.root.i != head.i:
                 continue  # 'the Polish archbishop' is a person, not Poland

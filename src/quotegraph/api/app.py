@@ -407,6 +407,9 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)  # FastAPI's HTTPException and the router's own 404/405
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 422 and not _wants_html(request):  # the documented 422 shape: detail is a list
+            item = {"loc": ["query"], "msg": str(exc.detail), "type": "value_error"}
+            return JSONResponse({"detail": [item], "errors": [str(exc.detail)]}, status_code=422)
         return _json_or_page(templates, request, exc.status_code, str(exc.detail), headers=exc.headers)
 
     # ---------------------------------------------------------------- the API

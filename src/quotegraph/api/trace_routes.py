@@ -50,7 +50,11 @@ def _clean(q: str | None) -> str | None:
 
 
 @router.get(
-    "/api/trace", tags=["quotes"], summary="Follow a quote across the news: first appearance, copies, changes"
+    "/api/trace",
+    tags=["quotes"],
+    summary="Follow a quote across the news: first appearance, copies, changes",
+    responses={404: {"description": "no such quote", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}}}}},
 )
 def api_trace(
     request: Request,

@@ -203,7 +203,8 @@ def article_summary(row: sa.Row) -> ArticleSummary:
         status=row.status,
         error=row.error,
         n_quotes=row.n_quotes,
-        ingested_at=row.ingested_at,
+        # SQLite hands back the stored UTC time without its zone: say it is UTC (an RFC 3339 date-time needs one)
+        ingested_at=row.ingested_at if row.ingested_at.tzinfo else row.ingested_at.replace(tzinfo=datetime.UTC),
     )
 
 
