@@ -9,6 +9,7 @@ Offsets are characters into ``doc.text``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -122,6 +123,8 @@ class _Finder:
                 if current is None or self.quotes[current].parent is None or q.parent is not None:
                     self.in_quote[t] = qi
         self.paragraphs = _paragraph_bounds(self.text)
+        self.paragraph_starts = [p[0] for p in self.paragraphs]
+        self.quote_starts = [q.start for q in self.quotes]  # find_quotes returns them sorted by start
 
     # --- shared helpers -------------------------------------------------------------------------------------
 
@@ -171,10 +174,16 @@ class _Finder:
         return start, end
 
     def paragraph_of(self, char: int) -> tuple[int, int]:
-        for p in self.paragraphs:
-            if p[0] <= char <= p[1]:
-                return p
+        k = bisect_right(self.paragraph_starts, char) - 1
+        if k >= 0 and self.paragraphs[k][0] <= char <= self.paragraphs[k][1]:
+            return self.paragraphs[k]
         return (0, len(self.text))
+
+    def quotes_in_paragraph(self, para: tuple[int, int], direct: list[Attribution]) -> list[int]:
+        """Indices of the top-level direct quotes starting in a paragraph (quotes are sorted by start)."""
+        lo = bisect_left(self.quote_starts, para[0])
+        hi = bisect_right(self.quote_starts, para[1])
+        return [j for j in range(lo, hi) if direct[j].parent is None]
 
     def subject_of(self, verb: Token) -> Token | None:
         """The speaker's head token for a reporting verb, climbing through 'adding', conjuncts and 'who'."""
@@ -610,9 +619,8 @@ class _Finder:
         para = self.paragraph_of(self.quotes[qi].start)
         candidates = [
             j
-            for j, other in enumerate(direct)
-            if j != qi and other.parent is None and other.cue is not None and other.source is not None
-            and para[0] <= other.start <= para[1]
+            for j in self.quotes_in_paragraph(para, direct)
+            if j != qi and direct[j].cue is not None and direct[j].source is not None
         ]
         before = [j for j in candidates if j < qi]
         after = [j for j in candidates if j > qi]
@@ -629,7 +637,7 @@ class _Finder:
         prev = _previous_paragraph(self.paragraphs, p_start)
         if prev is None:
             return None
-        in_prev = [j for j, o in enumerate(direct) if o.parent is None and prev[0] <= o.start <= prev[1]]
+        in_prev = self.quotes_in_paragraph(prev, direct)
         if not in_prev:
             return None
         last = in_prev[-1]
@@ -813,22 +821,35 @@ class _Finder:
         direct quote among its own words becomes a mixed quote and the direct one is folded into it."""
         keep_direct = [True] * len(direct)
         out_indirect: list[Attribution] = []
+        outer_starts = [cast(QuoteSpan, d.quote).outer_start for d in direct]
+        longest = max((cast(QuoteSpan, d.quote).outer_end - s for d, s in zip(direct, outer_starts)), default=0)
+        by_start = sorted(range(len(direct)), key=lambda qi: outer_starts[qi])
+        sorted_starts = [outer_starts[qi] for qi in by_start]
+
+        def near(start: int, end: int) -> list[int]:
+            """Indices of the direct quotes that may touch start..end: sorted starts keep this linear."""
+            lo = bisect_left(sorted_starts, start - longest)
+            hi = bisect_right(sorted_starts, end + 1)
+            return sorted(by_start[lo:hi])
+
         for ind in indirect:
-            for d in direct:  # a clause that stops inside a quote it opened runs to the closing mark
+            for qi in near(ind.start, ind.end):  # a clause that stops inside a quote it opened runs to its end
+                d = direct[qi]
                 if d.parent is None and d.quote is not None:
                     if ind.start <= d.quote.outer_start < ind.end < d.quote.outer_end:
                         ind.end = d.quote.outer_end
                     if d.quote.outer_start < ind.start < d.quote.outer_end <= ind.end:
                         ind.start = d.quote.outer_start
+            candidates = near(ind.start, ind.end)
             inside = [
-                qi for qi, d in enumerate(direct)
-                if d.parent is None and ind.start <= cast(QuoteSpan, d.quote).outer_start
-                and cast(QuoteSpan, d.quote).outer_end <= ind.end + 1
+                qi for qi in candidates
+                if direct[qi].parent is None and ind.start <= outer_starts[qi]
+                and cast(QuoteSpan, direct[qi].quote).outer_end <= ind.end + 1
             ]
             crossing = [
-                qi for qi, d in enumerate(direct)
-                if cast(QuoteSpan, d.quote).outer_start < ind.start < cast(QuoteSpan, d.quote).outer_end
-                or cast(QuoteSpan, d.quote).outer_start < ind.end < cast(QuoteSpan, d.quote).end
+                qi for qi in candidates
+                if outer_starts[qi] < ind.start < cast(QuoteSpan, direct[qi].quote).outer_end
+                or outer_starts[qi] < ind.end < cast(QuoteSpan, direct[qi].quote).end
             ]
             if crossing:
                 continue  # the clause sits inside or across a quote: the direct record covers it
@@ -992,12 +1013,8 @@ def _paragraph_bounds(text: str) -> list[tuple[int, int]]:
 
 
 def _previous_paragraph(paragraphs: list[tuple[int, int]], p_start: int) -> tuple[int, int] | None:
-    prev = None
-    for p in paragraphs:
-        if p[0] >= p_start:
-            break
-        prev = p
-    return prev
+    k = bisect_left(paragraphs, (p_start, -1))  # paragraphs are sorted (start, end) pairs
+    return paragraphs[k - 1] if k > 0 else None
 
 
 def anonymous_head(head: Token) -> bool:

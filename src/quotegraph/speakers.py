@@ -13,7 +13,7 @@ Every decision appends a line to the attribution's evidence.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -245,6 +245,8 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
             person.gender = person.gender or _gender_from_pronouns(doc, ent)
             person.gender_weak = True
         _collect_descriptors(doc, ent, person)
+    for person in ctx.people:  # later passes and a headline add mentions out of order: keep them sorted
+        person.mentions.sort()
     # a role noun the article gave one person ('his wife, Dana Thompson') as a subject later ('His wife stood
     # beside him') is a mention of that person, for pronouns after it
     for tok in doc:
@@ -272,7 +274,7 @@ def _gender_from_pronouns(doc: Doc, ent: Span) -> str | None:
     end = ent.sent.end
     nxt = doc[end].sent.end if end < len(doc) else end
     window = doc[ent.end : nxt]
-    if any(e.label_ == "PERSON" for e in window.ents):
+    if any(t.ent_type_ == "PERSON" for t in window):
         return None  # another person in between: the pronoun may be theirs
     words = {t.lower_ for t in window if t.pos_ == "PRON" and t.dep_ in ("nsubj", "nsubjpass")}
     male, female = bool(words & PRONOUNS_MALE), bool(words & PRONOUNS_FEMALE)
@@ -392,6 +394,7 @@ def resolve_speakers(
     for a in attributions:
         if a.inherit_from is None:
             resolver.resolve(a)
+            resolver.note_speaker(a)
     for a in attributions:  # inherited speakers after their donors are known
         if a.inherit_from is not None:
             donor = attributions[a.inherit_from]
@@ -426,6 +429,13 @@ class _Resolver:
         self.ent_starts = [e.start for e in self.ents]
         self.ents_by_start = {e.start: e for e in self.ents}
         self.sentence_starts = [sent.start_char for sent in doc.sents]
+        self.direct_spans = [(x.start, x.end) for x in attributions if x.kind == "direct"]
+        self.person_index = {p.name: i for i, p in enumerate(ctx.people)}
+        # every named mention, then every quote, in text order: (char, index into ctx.people)
+        self.timeline = sorted((m, i) for i, p in enumerate(ctx.people) for m in p.mentions)
+        self.speaker_events: dict[str, list[int]] = {}
+        self.group_starts: list[int] = []
+        self.group_speakers: list[Attribution] = []
 
     def ents_in(self, span: Span) -> list[Span]:
         """``span.ents`` (the entities wholly inside ``span``, as spaCy's Span.ents picks them), from the cache."""
@@ -662,7 +672,7 @@ class _Resolver:
         """The person a third-person pronoun at ``at`` most likely stands for: (score, person, sentences back,
         whether last seen as a subject or speaker)."""
         best: tuple[float, Person, int, bool] | None = None
-        for person in self.ctx.people:
+        for person in self.recent_people(at):
             if person.name == exclude or (person.gender not in (None, gender) and not person.gender_weak):
                 continue
             event = self.last_event(person, at)
@@ -678,15 +688,45 @@ class _Resolver:
                 best = (score, person, distance, as_subject)
         return best
 
+    def note_speaker(self, a: Attribution) -> None:
+        """Remember a resolved speaker: later pronouns weigh where people spoke, 'they' the last group."""
+        if a.speaker and a.source is not None:
+            insort(self.speaker_events.setdefault(a.speaker, []), a.source[0])
+            index = self.person_index.get(a.speaker)
+            if index is not None:
+                insort(self.timeline, (a.source[0], index))
+        if a.speaker_type in ("organization", "anonymous"):
+            self.group_starts.append(a.start)
+            self.group_speakers.append(a)
+
     def last_event(self, person: Person, at: int) -> tuple[int, bool] | None:
         """The latest place before ``at`` where the person was named or quoted, and whether as a subject."""
-        events = [(m, m in person.subject_mentions) for m in person.mentions if m < at]
-        events += [
-            (x.source[0], True)
-            for x in self.attributions
-            if x.speaker == person.name and x.source is not None and x.source[0] < at
-        ]
+        events = []
+        k = bisect_left(person.mentions, at)
+        if k > 0:
+            m = person.mentions[k - 1]
+            events.append((m, m in person.subject_mentions))
+        spoke = self.speaker_events.get(person.name, [])
+        k = bisect_left(spoke, at)
+        if k > 0:
+            events.append((spoke[k - 1], True))
         return max(events, default=None)
+
+    def recent_people(self, at: int, sentences: int = 30) -> list[Person]:
+        """The people named or quoted in the ``sentences`` sentences before ``at``: a pronoun looks no further,
+        which keeps resolution linear in the article's length."""
+        limit_sentence = self.sentence_index(at) - sentences
+        seen: dict[int, Person] = {}
+        k = bisect_left(self.timeline, (at, -1))
+        while k > 0:
+            k -= 1
+            char, index = self.timeline[k]
+            if self.sentence_index(char) < limit_sentence:
+                break
+            seen.setdefault(index, self.ctx.people[index])
+            if len(seen) == len(self.ctx.people):
+                break
+        return list(seen.values())
 
     def sentence_index(self, char: int) -> int:
         if char >= 10**12:  # a headline: after all of the body
@@ -706,7 +746,7 @@ class _Resolver:
 
     def earlier_subject(self, span: Span) -> Token | None:
         """A non-pronoun subject earlier in the pronoun's own sentence."""
-        quoted = [(x.start, x.end) for x in self.attributions if x.kind == "direct"]
+        quoted = self.direct_spans
         before = [t for t in self.doc[span.sent.start : span.start] if not any(s <= t.idx < e for s, e in quoted)]
         for tok in before:
             if tok.dep_ == "nsubj" and tok.pos_ in ("NOUN", "PROPN"):
@@ -717,10 +757,9 @@ class _Resolver:
         return None
 
     def resolve_plural(self, a: Attribution, span: Span) -> None:
-        previous = [x for x in self.attributions if x.start < span.start_char and x.speaker_type in
-                    ("organization", "anonymous") and x is not a]
-        if previous:
-            donor = previous[-1]
+        k = bisect_left(self.group_starts, span.start_char)
+        donor = self.group_speakers[k - 1] if k > 0 else None
+        if donor is not None and donor is not a:
             a.speaker, a.speaker_type, a.anonymous = donor.speaker, donor.speaker_type, donor.anonymous
             a.evidence.append(f"'{span.text}' -> the previous group speaker by plural pronoun")
             a.confidence *= 0.75
