@@ -60,6 +60,7 @@ class Person:
     first_char: int = 0
     mentions: list[int] = field(default_factory=list)  # character offsets where the person is named
     subject_mentions: set[int] = field(default_factory=set)  # those where the name is a clause's subject
+    order: int = 0  # position in the article's list of people
 
 
 @dataclass
@@ -72,6 +73,38 @@ class SpeakerContext:
     org_names: list[str] = field(default_factory=list)  # the organizations named, fullest forms, in order
     org_aliases: dict[str, str] = field(default_factory=dict)  # lower-case alias -> canonical name
     org_mentions: list[tuple[int, str]] = field(default_factory=list)  # (char, canonical) in text order
+    # indexes that keep name look-ups linear in the article's length: a word -> the people / organizations
+    # whose names hold it, and initials -> organizations
+    people_by_word: dict[str, list[Person]] = field(default_factory=dict)
+    orgs_by_key: dict[str, set[str]] = field(default_factory=dict)
+
+    def add_person(self, person: Person) -> None:
+        person.order = len(self.people)
+        self.people.append(person)
+        self.index_person(person)
+
+    def index_person(self, person: Person) -> None:
+        for word in person.parts:
+            bucket = self.people_by_word.setdefault(word.lower(), [])
+            if person not in bucket:
+                bucket.append(person)
+
+    def _org_keys(self, name: str) -> set[str]:
+        words = _org_words(name)
+        keys = {"w:" + w for w in words}
+        letters = name.replace(".", "")
+        if letters.isupper() and 2 <= len(letters) <= 6:
+            keys.add("i:" + letters.lower())
+        if len(words) >= 2:
+            keys.add("i:" + "".join(w[0] for w in words))
+        return keys
+
+    def _org_candidates(self, name: str) -> list[str]:
+        found: set[str] = set()
+        for key in self._org_keys(name):
+            found |= self.orgs_by_key.get(key, set())
+        order = {o: n for n, o in enumerate(self.org_names)}
+        return sorted((o for o in found if o in order), key=order.__getitem__)
 
     def add_organization(self, name: str, acronym: str | None = None) -> str:
         """Register an organization named in the text; returns its canonical (fullest) name. 'WHO' joins
@@ -81,11 +114,16 @@ class SpeakerContext:
         if key in self.org_aliases:
             canonical = self.org_aliases[key]
         else:
-            canonical = next((o for o in self.org_names if _same_organization(name, o)), name)
+            candidates = self._org_candidates(name)
+            canonical = next((o for o in candidates if _same_organization(name, o)), name)
             if canonical == name:
                 # a fuller form of a name seen before replaces it as canonical
-                shorter = [o for o in self.org_names if _same_organization(o, name)]
-                self.org_names = [o for o in self.org_names if o not in shorter] + [name]
+                shorter = [o for o in candidates if _same_organization(o, name)]
+                if shorter:
+                    self.org_names = [o for o in self.org_names if o not in shorter]
+                self.org_names.append(name)
+                for key in self._org_keys(name):
+                    self.orgs_by_key.setdefault(key, set()).add(name)
                 for alias, target in list(self.org_aliases.items()):
                     if target in shorter:
                         self.org_aliases[alias] = name
@@ -116,22 +154,29 @@ class SpeakerContext:
         if not words:
             return None
         full = " ".join(words).lower()
-        for p in self.people:
+        # every way a name form can match a person shares a word with the person's name
+        people: list[Person] = []
+        for word in words:
+            for p in self.people_by_word.get(word.lower(), []):
+                if p not in people:
+                    people.append(p)
+        people.sort(key=lambda p: p.order)
+        for p in people:
             if p.name.lower() == full:
                 return p
         if len(words) > 1:  # 'Wanda Vázquez' is 'Wanda Vázquez Garced': same first name, the rest within
-            fuller = [p for p in self.people if len(p.parts) > len(words) and p.parts[0].lower() == words[0].lower()
+            fuller = [p for p in people if len(p.parts) > len(words) and p.parts[0].lower() == words[0].lower()
                       and {w.lower() for w in words} <= {w.lower() for w in p.parts}]
             if len(fuller) == 1:
                 return fuller[0]
             # and the other way round: 'Wanda Vázquez Garced' after 'Wanda Vázquez' is the same person
-            shorter = [p for p in self.people if 1 < len(p.parts) < len(words) and p.parts[0].lower() == words[0].lower()
+            shorter = [p for p in people if 1 < len(p.parts) < len(words) and p.parts[0].lower() == words[0].lower()
                        and {w.lower() for w in p.parts} <= {w.lower() for w in words}]
             if len(shorter) == 1:
                 return shorter[0]
         last = _surname(words).lower()
         matches = [
-            p for p in self.people
+            p for p in people
             if len(p.parts) > 1 and (
                 last == _surname(p.parts).lower()
                 or (len(words) == 1 and words[0].lower() == p.parts[0].lower())
@@ -205,7 +250,7 @@ def names_from(doc: Doc, context: SpeakerContext) -> None:
         if _is_person_entity(doc, ent):
             words = _clean_name(_full_name_span(doc, ent))
             if len(words) >= 2 and context.find_by_name(words) is None:
-                context.people.append(Person(name=" ".join(words), parts=words, first_char=-1))
+                context.add_person(Person(name=" ".join(words), parts=words, first_char=-1))
 
 
 def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerContext:
@@ -230,9 +275,10 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
                 person = None  # 'Mark Thompson' and 'Dana Thompson' are two people
             if person is None:
                 person = Person(name=" ".join(words), parts=words, first_char=ent.start_char)
-                ctx.people.append(person)
+                ctx.add_person(person)
         elif len(words) > len(person.parts):
             person.name, person.parts = " ".join(words), words
+            ctx.index_person(person)
         person.mentions.append(ent.start_char)
         if ent.root.dep_ in ("nsubj", "nsubjpass"):
             person.subject_mentions.add(ent.start_char)
