@@ -148,18 +148,23 @@ def write(stories: list[Story], folder: Path, what: str) -> int:
     return total
 
 
+def read_stories(source: Path) -> list[Story]:
+    """Every article of the Wikinews CSV files in ``source`` (none when there are no such files)."""
+    stories: list[Story] = []
+    for file in sorted(source.glob("wikinews_*.csv")):
+        with file.open(encoding="utf-8", newline="") as handle:
+            stories.extend(to_story(row) for row in csv.DictReader(handle))
+    return stories
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="folder of wikinews_*.csv")
     args = parser.parse_args(argv)
-    files = sorted(args.source.glob("wikinews_*.csv"))
-    if not files:
+    stories = read_stories(args.source)
+    if not stories:
         print(f"no wikinews_*.csv in {args.source}", file=sys.stderr)
         return 1
-    stories: list[Story] = []
-    for file in files:
-        with file.open(encoding="utf-8", newline="") as handle:
-            stories.extend(to_story(row) for row in csv.DictReader(handle))
     samples, fixtures = select(stories)
     size = write(samples, ROOT / "samples" / "wikinews", "The files in this folder")
     fixture_size = write(fixtures, ROOT / "tests" / "fixtures" / "wikinews", "The files in this folder")

@@ -23,7 +23,6 @@ Selection rule (deterministic, so running this again gives the same files):
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import sys
 from pathlib import Path
@@ -32,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from make_samples import DEFAULT_SOURCE, Story, credits, is_candidate, select, to_story  # noqa: E402
+from make_samples import DEFAULT_SOURCE, Story, credits, is_candidate, read_stories, select  # noqa: E402
 
 QUOTAS = {"2019": 26, "2020": 19}
 MIN_SIZE, MAX_SIZE = 800, 8_000
@@ -80,14 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="folder of wikinews_*.csv")
     parser.add_argument("--list", action="store_true", help="only print the chosen articles")
     args = parser.parse_args(argv)
-    files = sorted(args.source.glob("wikinews_*.csv"))
-    if not files:
+    stories = read_stories(args.source)
+    if not stories:
         print(f"no wikinews_*.csv in {args.source}", file=sys.stderr)
         return 1
-    stories: list[Story] = []
-    for file in files:
-        with file.open(encoding="utf-8", newline="") as handle:
-            stories.extend(to_story(row) for row in csv.DictReader(handle))
     chosen = choose(stories)
     names = [s.filename for s in chosen]
     if len(set(names)) != len(names):

@@ -29,6 +29,7 @@ from quotegraph.lexicon import (
     is_reporting_lemma,
 )
 from quotegraph.quotes import QUOTE_MARK_CHARS, QuoteSpan, find_quotes
+from quotegraph.record import strip_span
 
 # Prior confidence of each pattern: how often it gives the right speaker. Set by hand, to be calibrated.
 PATTERN_PRIOR = {
@@ -687,7 +688,7 @@ class _Finder:
             if colon < 0:
                 continue
             prefix = self.doc.char_span(p_start, colon, alignment_mode="contract")
-            rest = _strip_bounds(self.text, colon + 1, p_end)
+            rest = strip_span(self.text, colon + 1, p_end)
             if prefix is None or not 1 <= len(prefix) <= 6 or len(self.text[rest[0] : rest[1]].split()) < 3:
                 continue
             if prefix.text.strip().lower() in _COLON_LABELS or any(t.pos_ in ("VERB", "AUX") for t in prefix):
@@ -976,14 +977,6 @@ _COLON_LABELS = frozenset(
     """update note photo photos watch related video source sources via image credit breaking exclusive live
     opinion analysis poll q a question answer warning caption""".split()
 ) | {"editor's note", "read more", "read more here", "related coverage", "watch the video"}
-
-
-def _strip_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _remap(items: list[Attribution], ref: int | None, index_of: dict[int, int]) -> int | None:

@@ -464,20 +464,19 @@ def search(
     """Search stored quotes by words, speaker, subject, date, outlet and kind."""
     from quotegraph.store.commands import run_search
 
-    filters = {
-        "q": words,
-        "speaker": speaker,
-        "about": about,
-        "since": since,
-        "until": until,
-        "outlet": outlet,
-        "kind": kind.value if kind else None,
-        "sort": sort.value,
-        "page": page,
-        "page_size": limit,
-    }
+    filters = _quote_filters(words, speaker, about, since, until, outlet, kind)
+    filters.update(sort=sort.value, page=page, page_size=limit)
     raise typer.Exit(run_search(filters, db, format.value))
 
+
+
+def _quote_filters(
+    words: str | None, speaker: str | None, about: str | None, since: str | None, until: str | None,
+    outlet: str | None, kind: QuoteKindChoice | None,
+) -> dict[str, object]:
+    """The filters search and export share, as store.commands takes them."""
+    return {"q": words, "speaker": speaker, "about": about, "since": since, "until": until, "outlet": outlet,
+            "kind": kind.value if kind else None}
 
 @app.command()
 def speakers(
@@ -529,15 +528,7 @@ def export(
     """Write stored quotes as quote records: JSON lines, CSV, or Parquet (pip install 'quotegraph[parquet]')."""
     from quotegraph.store.commands import run_export
 
-    filters = {
-        "q": words,
-        "speaker": speaker,
-        "about": about,
-        "since": since,
-        "until": until,
-        "outlet": outlet,
-        "kind": kind.value if kind else None,
-    }
+    filters = _quote_filters(words, speaker, about, since, until, outlet, kind)
     raise typer.Exit(run_export(format.value, output, filters, db))
 
 

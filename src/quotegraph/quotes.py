@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from quotegraph.record import strip_span
+
 # mark -> (family, role). Families pair with each other; roles: open, close, or either ('amb').
 _MARKS: dict[str, tuple[str, str]] = {
     '"': ("double", "amb"),
@@ -176,7 +178,7 @@ def find_quotes(text: str) -> list[QuoteSpan]:
                 open_width = widths.get(open_pos, 1)
                 del stack[match:]  # inner marks left open were apostrophes or typos
                 if text[open_pos + open_width : i].strip():
-                    c_start, c_end = _strip_span(text, open_pos + open_width, i)
+                    c_start, c_end = strip_span(text, open_pos + open_width, i)
                     quotes.append(QuoteSpan(c_start, c_end, open_pos, i + width - 1, open_family, parent))
                     opened_here.append(len(quotes) - 1)
                 continue
@@ -194,7 +196,7 @@ def find_quotes(text: str) -> list[QuoteSpan]:
             ):
                 continue  # a lone single mark is far more often an apostrophe than a quote, unless it opens
                 # the paragraph or is a typeset ‘ before a capital, as British speech running on is written
-            c_start, c_end = _strip_span(text, open_pos + widths.get(open_pos, 1), p_end)
+            c_start, c_end = strip_span(text, open_pos + widths.get(open_pos, 1), p_end)
             if c_end > c_start:
                 quotes.append(QuoteSpan(c_start, c_end, open_pos, None, family, parent))
                 if parent is None:
@@ -239,9 +241,3 @@ def _first_nonspace(text: str, start: int, end: int) -> str | None:
     return text[i] if i < end else None
 
 
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end

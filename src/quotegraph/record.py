@@ -123,6 +123,15 @@ class QuoteRecord(BaseModel):
         return json.dumps(self.to_dict(), ensure_ascii=False)
 
 
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The range ``start:end`` of ``text`` without surrounding whitespace (offsets stay true to ``text``)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def quote_record_schema() -> dict[str, Any]:
     """The published JSON Schema of one quote record (docs/quote-record.schema.json is generated from it)."""
     schema = QuoteRecord.model_json_schema(mode="serialization")

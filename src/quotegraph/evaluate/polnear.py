@@ -52,10 +52,9 @@ from quotegraph.evaluate.spans import (
     extend_to_quote_marks,
     lenient_prf,
     score_bio,
-    strip_span,
     trim_quote_marks,
 )
-from quotegraph.record import Article, QuoteRecord
+from quotegraph.record import Article, QuoteRecord, strip_span
 
 # (article, records) or (article, an ExtractionError-like object whose str() says why); see Extractor.extract_many.
 Predictor = Callable[[Iterable[Article]], Iterable[tuple[Article, Any]]]

@@ -24,6 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from quotegraph.record import strip_span
+
 ROLES: tuple[str, ...] = ("source", "cue", "content")
 
 Chunk = tuple[str, int, int]  # (type, start token, end token exclusive)
@@ -174,13 +176,6 @@ def score_bio(
 # --- character spans -------------------------------------------------------------------------------------------
 
 
-def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span without surrounding whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def trim_quote_marks(text: str, start: int, end: int) -> tuple[int, int]:

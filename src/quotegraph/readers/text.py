@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from quotegraph.record import Article
+from quotegraph.record import Article, strip_span
 
 # NUL never occurs in text; look for it only near the start, as git and grep do.
 BINARY_SNIFF_BYTES = 8192
@@ -61,7 +61,7 @@ def parse_article(text: str, *, doc_id: str, path: str | None) -> Article:
     except ValueError:
         raise TextError(f"invalid date '{date}' on line 1 (want a real date, YYYY-MM-DD)") from None
 
-    head_start, head_end = _strip_span(text, match.end(), line_end)
+    head_start, head_end = strip_span(text, match.end(), line_end)
     body_start = line_end
     while body_start < len(text) and text[body_start] in "\r\n":
         body_start += 1
@@ -80,13 +80,6 @@ def parse_article(text: str, *, doc_id: str, path: str | None) -> Article:
     )
 
 
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The (start, end) range with surrounding whitespace left out."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _require_letters(text: str) -> None:
