@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/load_api.py                       # build (or reuse) the store, run, print tables
     .venv/bin/python benchmarks/load_api.py --cache-size 0        # the same with the server's cache off
     .venv/bin/python benchmarks/load_api.py --output benchmarks/results/load-api-$(date +%F).json
+    .venv/bin/python benchmarks/load_api.py --cpu 2000 --server-cpu 2000 --no-load   # CPU per request only
 
 What it does, in order:
 
@@ -28,8 +29,20 @@ What it does, in order:
 4. **Baseline, same run.** The same number of requests from the same clients against ``GET /api/health`` (no
    database): the floor this machine, uvicorn and FastAPI set for any route under this load.
 
-It reports p50/p95/p99/max latency, requests per second and errors, overall and per kind of request. Traffic goes
-to 127.0.0.1 only, and the server is stopped at the end.
+It reports p50/p95/p99/max latency, requests per second and errors, overall and per kind of request, and how many
+answers came from the server's cache (its ``X-Quotegraph-Cache: hit`` header). Traffic goes to 127.0.0.1 only, and
+the server is stopped at the end.
+
+CPU per request, which unlike latency under load hardly depends on what else the machine runs (with 200
+closed-loop clients on 2 cores, the mean latency is about 200 x CPU-per-request / 2):
+
+* ``--cpu N``: the first N requests of the mix served one at a time in this process (the app started with its
+  lifespan, as the server starts it; httpx's in-process client), process CPU time per request by kind. The
+  client's own work is included (about what ``GET /api/health`` costs in the same run).
+* ``--server-cpu N``: the same N requests sent one at a time over one keep-alive connection to a real
+  ``quotegraph serve`` with one worker; the server process's own CPU (every thread, from /proc) per request by
+  kind, uvicorn included and the client excluded: what two server cores can serve is 2000 / this.
+* ``--no-load``: only these, no load run.
 """
 
 from __future__ import annotations
@@ -290,6 +303,7 @@ class Outcome:
     seconds: float
     ok: bool
     status: int | str
+    cache_hit: bool = False
 
 
 async def run_load(
@@ -323,7 +337,8 @@ async def run_load(
                     async with http.get(path) as response:
                         await response.read()
                         status = response.status
-                    outcomes.append(Outcome(kind, time.perf_counter() - started, 200 <= status < 300, status))
+                        hit = response.headers.get("x-quotegraph-cache") == "hit"
+                    outcomes.append(Outcome(kind, time.perf_counter() - started, 200 <= status < 300, status, hit))
                 except (TimeoutError, aiohttp.ClientError) as exc:
                     outcomes.append(Outcome(kind, time.perf_counter() - started, False, type(exc).__name__))
 
@@ -367,6 +382,7 @@ def summarise(outcomes: list[Outcome], wall: float, expected: int) -> dict:
             "p99_ms": round(percentile(ms, 0.99), 1),
             "max_ms": round(max(ms), 1) if ms else None,
             "mean_ms": round(statistics.fmean(ms), 1) if ms else None,
+            "cache_hits": sum(o.cache_hit for o in items),
         }
 
     by_kind: dict[str, list[Outcome]] = defaultdict(list)
@@ -385,6 +401,7 @@ def cpu_per_request(store: Path, mix: list[tuple[str, str]], cache_size: int | N
 
     Unlike latency under load, this barely depends on what else the machine is doing, so it says what the same
     mix costs on any 2-core machine: at C CPU-ms per request, two cores serve at most 2000/C requests a second.
+    The app starts as the server starts it (its lifespan: whatever it loads at start-up is not counted).
     """
     import httpx
 
@@ -393,33 +410,103 @@ def cpu_per_request(store: Path, mix: list[tuple[str, str]], cache_size: int | N
 
     app = create_app(f"sqlite:///{store}", cache_size=DEFAULT_CACHE_SIZE if cache_size is None else cache_size)
 
-    async def serve_all() -> tuple[dict[str, float], Counter[str], float]:
+    async def serve_all() -> tuple[dict[str, float], Counter[str], Counter[str], float]:
         spent: dict[str, float] = defaultdict(float)
         counts: Counter[str] = Counter()
+        hits: Counter[str] = Counter()
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://quotegraph") as http:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://quotegraph") as http,
+        ):
             await http.get("/api/health")
             for kind, path in mix:
                 started = time.process_time()
                 response = await http.get(path)
                 spent[kind] += time.process_time() - started
                 counts[kind] += 1
+                hits[kind] += response.headers.get("x-quotegraph-cache") == "hit"
                 if response.status_code != 200:
                     raise SystemExit(f"{path}: {response.status_code} {response.text[:200]}")
             started = time.process_time()
             for _ in range(500):
                 await http.get("/api/health")
             floor = (time.process_time() - started) / 500
-        return spent, counts, floor
+        return spent, counts, hits, floor
 
-    spent, counts, floor = asyncio.run(serve_all())
+    spent, counts, hits, floor = asyncio.run(serve_all())
     total = sum(spent.values())
     return {
         "requests": len(mix),
         "cpu_ms_per_request": round(1000 * total / len(mix), 2),
         "health_cpu_ms_per_request": round(1000 * floor, 2),
+        "cache_hit_rate": round(sum(hits.values()) / len(mix), 3),
         "by_kind": {kind: round(1000 * spent[kind] / counts[kind], 2) for kind in sorted(spent)},
     }
+
+
+def server_cpu_per_request(store: Path, mix: list[tuple[str, str]], cache_size: int | None) -> dict:
+    """Server CPU time per request, by kind: ``mix`` sent one at a time over one keep-alive connection to a real
+    ``quotegraph serve`` (one worker: uvicorn, httptools, the app), timed by the server process's own CPU clock
+    (/proc/PID/stat), so the client's work is not counted. What two server cores can serve is 2000 / this."""
+    import http.client
+
+    process, base = start_server(store, 1, cache_size)
+    try:
+        pid = process.pid  # one worker: uvicorn runs the app in this process
+        host, port = base.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
+
+        def get(path: str) -> tuple[int, str | None]:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            return response.status, response.getheader("x-quotegraph-cache")
+
+        for _ in range(50):
+            get("/api/health")
+        spent: dict[str, float] = defaultdict(float)
+        counts: Counter[str] = Counter()
+        hits: Counter[str] = Counter()
+        for kind, path in mix:
+            started = _process_cpu(pid)
+            status, cache = get(path)
+            spent[kind] += _process_cpu(pid) - started
+            counts[kind] += 1
+            hits[kind] += cache == "hit"
+            if status != 200:
+                raise SystemExit(f"{path}: {status}")
+        started = _process_cpu(pid)
+        for _ in range(1000):
+            get("/api/health")
+        floor = (_process_cpu(pid) - started) / 1000
+        connection.close()
+    finally:
+        stop_server(process)
+    total = sum(spent.values())
+    return {
+        "requests": len(mix),
+        "cpu_ms_per_request": round(1000 * total / len(mix), 3),
+        "health_cpu_ms_per_request": round(1000 * floor, 3),
+        "cache_hit_rate": round(sum(hits.values()) / len(mix), 3),
+        "by_kind": {kind: round(1000 * spent[kind] / counts[kind], 3) for kind in sorted(spent)},
+        "hit_rate_by_kind": {kind: round(hits[kind] / counts[kind], 3) for kind in sorted(counts)},
+    }
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds run so far by every thread of process ``pid`` (the scheduler's nanoseconds, not clock ticks)."""
+    total = 0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:  # the process ended
+        return 0.0
+    for task in tasks:
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, IndexError, ValueError):  # a thread that just ended
+            pass
+    return total / 1e9
 
 
 # ---------------------------------------------------------------------------------------------------- the server
@@ -445,6 +532,7 @@ def start_server(store: Path, workers: int, cache_size: int | None) -> tuple[sub
         try:
             with urllib.request.urlopen(base + "/api/health", timeout=2) as response:
                 if response.status == 200:
+                    _wait_until_idle(process.pid)
                     return process, base
         except (urllib.error.URLError, OSError):
             pass
@@ -453,6 +541,33 @@ def start_server(store: Path, workers: int, cache_size: int | None) -> tuple[sub
         time.sleep(0.2)
     stop_server(process)
     raise SystemExit("the server did not start within 60 s")
+
+
+def _wait_until_idle(pid: int, limit: float = 60) -> None:
+    """Wait until the server and its worker processes stop using CPU: one worker answering is not all of them
+    having started (each loads the quote index first, and takes connections only then), and connections opened
+    meanwhile would all go to the first one."""
+    deadline = time.monotonic() + limit
+    last = -1.0
+    while time.monotonic() < deadline:
+        family = [pid, *_children(pid)]
+        spent = sum(_process_cpu(member) for member in family)
+        if last >= 0 and spent - last < 0.02:
+            return
+        last = spent
+        time.sleep(0.5)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -477,12 +592,15 @@ def machine() -> dict:
 
 def print_table(title: str, summary: dict) -> None:
     print(f"\n{title}")
-    print(f"{'kind':28} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    print(
+        f"{'kind':28} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        f"{'cached':>7}"
+    )
     rows = [("all", summary["overall"]), *summary["by_kind"].items()]
     for kind, row in rows:
         print(
             f"{kind:28} {row['requests']:>8} {row['errors']:>6} {row['p50_ms']:>8} {row['p95_ms']:>8} "
-            f"{row['p99_ms']:>8} {row['max_ms']:>8}"
+            f"{row['p99_ms']:>8} {row['max_ms']:>8} {row['cache_hits']:>7}"
         )
     overall = summary["overall"]
     print(
@@ -507,6 +625,16 @@ def main() -> int:
     parser.add_argument(
         "--cpu", type=int, default=0, metavar="N", help="also measure CPU time per request over N requests"
     )
+    parser.add_argument(
+        "--server-cpu",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure the server's own CPU time per request over N requests (one worker, one client)",
+    )
+    parser.add_argument(
+        "--no-load", action="store_true", help="only the CPU measurements (--cpu, --server-cpu): no load run"
+    )
     parser.add_argument("--output", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()
     if not 1 <= args.clients <= 1000 or not 1 <= args.requests <= 100_000:
@@ -530,6 +658,14 @@ def main() -> int:
     if args.cpu:
         result["cpu"] = cpu_per_request(args.store, mix[: args.cpu], args.cache_size)
         print(f"\nCPU per request, one at a time in one process: {result['cpu']}")
+    if args.server_cpu:
+        result["server_cpu"] = server_cpu_per_request(args.store, mix[: args.server_cpu], args.cache_size)
+        print(f"\nserver CPU per request, one at a time: {result['server_cpu']}")
+    if args.no_load:
+        if args.output:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_text(json.dumps(result, indent=2) + "\n")
+        return 0
     process, base = start_server(args.store, args.workers, args.cache_size)
     try:
         if not args.skip_baseline:

@@ -63,3 +63,18 @@ def test_run_on_three_gold_articles(tmp_path: Path) -> None:
     result = scores.to_dict()
     assert 0.0 <= result["speaker_right"] <= 1.0
     assert result["quotes"]["0.3"]["f1"] > 0.5  # a floor that catches a broken pipeline, not a tuned target
+
+
+def test_the_report_lists_missed_and_spurious_quotes(tmp_path: Path) -> None:
+    stem = sorted(p.stem for p in (DEFAULT_GOLD / "annotations").glob("*.json"))[0]
+    for sub in ("annotations", "articles"):
+        (tmp_path / sub).mkdir()
+    shutil.copy(DEFAULT_GOLD / "annotations" / f"{stem}.json", tmp_path / "annotations")
+    shutil.copy(DEFAULT_GOLD / "articles" / f"{stem}.txt", tmp_path / "articles")
+    scores = evaluate_speakers(tmp_path)
+    result = scores.to_dict()
+    matched = scores.matched[0.3]
+    assert len(result["missed_quotes"]) == scores.gold - matched
+    assert len(result["spurious_quotes"]) == scores.predicted - matched
+    for row in result["missed_quotes"] + result["spurious_quotes"]:
+        assert row["doc"] == stem and isinstance(row["start"], int) and row["quote"]

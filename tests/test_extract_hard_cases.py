@@ -898,3 +898,161 @@ def test_offsets_count_code_points_past_emoji_and_crlf() -> None:
 def test_extract_refuses_bytes_with_a_clear_error() -> None:
     with pytest.raises(TypeError, match="str"):
         extract(b'"We won," she said.')  # type: ignore[arg-type]
+
+
+# --- issue 4, second pass: small clauses, directives, asides, documents and quote boundaries --------------------
+
+
+def only(records: list[QuoteRecord]) -> QuoteRecord:
+    assert len(records) == 1, show(records)
+    return records[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "speaker"),
+    [
+        ("The appeals court ruled the curfew unconstitutional on Tuesday.", "the curfew unconstitutional",
+         "appeals court"),
+        ("Governor Ellen Hart declared the flooding a state disaster.", "the flooding a state disaster",
+         "Ellen Hart"),
+        ("Opposition leader Tom Reyes called the budget a betrayal of working families.",
+         "the budget a betrayal of working families", "Tom Reyes"),
+    ],
+)
+def test_a_declaration_or_ruling_with_a_small_clause(text: str, content: str, speaker: str) -> None:
+    r = only(run(text))
+    assert r.kind == "indirect" and r.text == content and r.speaker == speaker
+
+
+@pytest.mark.parametrize("text", ["Police found the man unconscious in his car.", "Fans call the stadium The Cauldron."])
+def test_small_clauses_that_report_nobody(text: str) -> None:
+    assert run(text) == []
+
+
+def test_a_bare_subjunctive_directive() -> None:
+    r = only(run("Judge Rita Moss ordered the defendant remain in custody until the trial."))
+    assert r.text.endswith("remain in custody until the trial") and r.speaker == "Rita Moss"
+
+
+def test_a_passive_directive_has_no_speaker() -> None:
+    r = only(run("Residents of the valley were told to boil their drinking water."))
+    assert r.text == "to boil their drinking water" and r.mention is None
+    assert r.speaker is None and r.speaker_type == "unknown"
+
+
+def test_a_question_about_a_directive_is_not_one() -> None:
+    assert run("Which ministers would you ask to join your cabinet?") == []
+
+
+def test_a_directive_stops_before_a_coordinated_finite_verb() -> None:
+    r = only(run("Mayor Ken Doyle urged the council to reconsider and met the protesters outside."))
+    assert r.text == "to reconsider" and r.speaker == "Ken Doyle"
+
+
+def test_per_and_by_reports_attribute_the_clause_they_open() -> None:
+    r = only(run("Per the agreement signed by the union, workers will receive a four percent raise next year."))
+    assert r.text == "workers will receive a four percent raise next year" and r.cue == "Per"
+    assert r.speaker == "union" and r.speaker_type == "organization"
+    r = only(run("By reports on Sunday, three people were injured in the blast."))
+    assert r.text == "three people were injured in the blast" and r.speaker_type == "anonymous"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The fire killed 12 people, including, according to officials, four children.",
+        "The car ran a red light, according to security camera footage.",
+    ],
+)
+def test_according_to_inside_a_noun_phrase_or_to_a_recording_is_no_quote(text: str) -> None:
+    assert run(text) == []
+
+
+def test_a_parenthetical_cue_inside_the_clause() -> None:
+    r = only(run("The fire, officials said, started in the kitchen."))
+    assert r.text == "The fire, officials said, started in the kitchen" and r.speaker_type == "anonymous"
+    r = only(run("The mayor vetoed the bill, a step whose timing, the Herald noted, surprised her allies."))
+    assert r.text == "timing, the Herald noted, surprised her allies" and r.speaker == "Herald"
+
+
+def test_a_reporting_clause_before_a_comma() -> None:
+    r = only(run("The Herald reported on Monday, turnout had fallen to 40 percent."))
+    assert r.text == "turnout had fallen to 40 percent" and r.speaker == "Herald"
+
+
+def test_an_inverted_cue_after_the_clause_with_a_descriptor_and_name() -> None:
+    r = only(run("It is not the city's job to pay for the repairs, argued the council's lawyer, Ann Price."))
+    assert r.text == "It is not the city's job to pay for the repairs" and r.cue == "argued"
+    assert r.speaker == "Ann Price"
+
+
+def test_a_speech_noun_with_be_and_a_that_clause() -> None:
+    r = only(run("The company's counter-argument was that the contract had already expired."))
+    assert r.text == "that the contract had already expired" and r.cue == "counter-argument"
+    assert r.speaker_type == "organization"
+
+
+def test_passive_reporting_has_an_unknown_speaker() -> None:
+    r = only(run("On Monday it was reported that the mayor had resigned."))
+    assert r.text == "that the mayor had resigned" and r.mention is None and r.speaker_type == "unknown"
+
+
+def test_reported_speech_inside_reported_speech_is_one_quote() -> None:
+    r = only(run("Prosecutor Dan Wiley told reporters tests will be carried out to confirm whether the suspect is "
+                 "fit for trial."))
+    assert r.cue == "told" and r.speaker == "Dan Wiley"
+
+
+def test_the_clause_before_a_semicolon_is_the_writer_s() -> None:
+    r = only(run("The storm reached the coast on Monday; the weather agency reported that three people had died."))
+    assert r.text == "that three people had died"
+
+
+def test_a_participle_after_the_reported_clause_is_left_out() -> None:
+    r = only(run("The court decided the fine was lawful, sending the case back to the lower court."))
+    assert r.text == "the fine was lawful"
+
+
+def test_a_spaced_double_mark_closes_after_a_single_mark() -> None:
+    records = run("\"I sat down and the drummer said, 'You can play' \", Ruiz recalled in a 2010 interview.")
+    r = find(records, "I sat down")
+    assert r.text == "I sat down and the drummer said, 'You can play'" and r.cue == "recalled"
+
+
+def test_a_clause_ending_in_a_colon_after_another_sentence_introduces_the_quote() -> None:
+    text = (
+        "Two passers-by stopped the thief. One of them was teacher Ian Cole, 31, who cited only his training as a "
+        'lifeguard: "I did what anyone would do."'
+    )
+    r = find(run(text), "I did what anyone")
+    assert r.speaker == "Ian Cole"
+
+
+def test_a_participle_cue_takes_the_speaker_of_its_sentence() -> None:
+    r = find(run('Senator Ana Ruiz said in a video, "I do not take this step lightly", calling it a "hard choice".'),
+             "hard choice")
+    assert r.cue == "calling" and r.speaker == "Ana Ruiz"
+
+
+def test_names_and_labels_in_marks_are_not_quotes() -> None:
+    assert run('Grace Ojo, nicknamed the "Iron Lady of Lagos," won the vote.') == []
+    records = run("The suspect's identity is restricted to 'Tomas K' under privacy law. \"We will not comment,\" "
+                  "police spokesman Adam Lis said.")
+    assert [norm(r.text) for r in records] == ["We will not comment"]
+
+
+def test_as_someone_put_it() -> None:
+    r = only(run("Traffic \"ground to a halt\" — as the court's ruling put it — for four days."))
+    assert r.text == "ground to a halt" and r.cue == "put" and r.speaker_type == "organization"
+
+
+def test_a_descriptor_subject_with_its_name_before_the_verb() -> None:
+    r = only(run("The general secretary of the drivers' union (Transport Workers Guild), Paul Otto, said the offer "
+                 'was "an insult."'))
+    assert r.speaker == "Paul Otto"
+
+
+def test_a_parenthetical_cue_after_a_semicolon_reports_only_its_own_clause() -> None:
+    r = only(run("Two cars broke through the guardrail before hitting a truck; about 50 gallons of fuel, officials "
+                 "said, spilled and ignited."))
+    assert r.text == "about 50 gallons of fuel, officials said, spilled and ignited" and r.speaker_type == "anonymous"

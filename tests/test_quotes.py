@@ -372,3 +372,21 @@ def test_linear_time_on_a_long_run_of_unclosed_marks() -> None:
     elapsed = time.perf_counter() - started
     check_invariants(text, spans)
     assert elapsed < 1.5, f"{elapsed:.1f} s for {len(text):,} characters"
+
+
+# --- a space set between closing marks (issue 4) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("space", [" ", "\u2009", "\u202f"], ids=["space", "thin", "narrow-nbsp"])
+def test_a_double_mark_closes_after_a_spaced_single_closing_mark(space: str) -> None:
+    text = f"\"I thought, 'I am a drummer'{space}\", he recalled. Then he left the room."
+    spans = find_quotes(text)
+    check_invariants(text, spans)
+    outer = [q for q in spans if q.parent is None]
+    assert len(outer) == 1 and outer[0].closed
+    assert text[outer[0].start : outer[0].end] == "I thought, 'I am a drummer'"
+    assert [text[q.start : q.end] for q in spans if q.parent is not None] == ["I am a drummer"]
+
+
+def test_a_double_mark_after_a_plain_space_still_closes_nothing() -> None:
+    assert find_quotes('He said " we will win " and left.') == []  # only a single closing mark lets it close

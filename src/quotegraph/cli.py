@@ -341,19 +341,59 @@ def calibrate(
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="where to write the table")] = None,
 ) -> None:
-    """Refit the confidence table on PolNeAR train (check it with `quotegraph eval polnear --split dev`)."""
+    """Refit the confidence table: rules' records on PolNeAR train, the tagger's on dev (run after `train`)."""
     from quotegraph.calibration import CALIBRATION_FILE
-    from quotegraph.evaluate.calibrate import fit_on_split, write_calibration
+    from quotegraph.evaluate.calibrate import fit_on_splits, write_calibration
     from quotegraph.evaluate.polnear import find_shared_data
 
     root, looked = find_shared_data(data)
     if root is None:
         _err("quotegraph: PolNeAR data not found (give --data); looked in: " + ", ".join(map(str, looked)))
         raise typer.Exit(2)
-    table = fit_on_split(root / "polnear" / "data" / "train")
+    table = fit_on_splits(root / "polnear" / "data" / "train", root / "polnear" / "data" / "dev")
     target = output or Path(__file__).parent / "resources" / CALIBRATION_FILE
     write_calibration(table, target)
     _err(f"quotegraph: calibration fitted on {table['fitted_on']} ({table['samples']} records); written to {target}")
+
+
+@app.command()
+def train(
+    data: Annotated[
+        Path | None, typer.Option(help="the shared data folder (default: ../shared/data beside the project)")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="where to write the weights")] = None,
+    epochs: Annotated[int, typer.Option(help="passes over PolNeAR train; the best on dev is kept")] = 4,
+    cache_dir: Annotated[Path, typer.Option(help="parsed features are kept here between runs")] = Path(
+        ".cache/quotegraph-train"
+    ),
+    threads: Annotated[int | None, typer.Option(help="torch CPU threads (default: torch's choice)")] = None,
+    device: Annotated[str, typer.Option(help="cpu, or cuda on a GPU machine")] = "cpu",
+) -> None:
+    """Train the attribution tagger on PolNeAR train (epoch chosen on dev; test never read) and write its weights.
+
+    With no --output this replaces the shipped model (src/quotegraph/resources/model/); then run
+    `quotegraph calibrate` and `quotegraph eval polnear --split dev`.
+    """
+    from quotegraph.evaluate.polnear import find_shared_data
+    from quotegraph.model.tagger import DEFAULT_WEIGHTS
+    from quotegraph.model.train import train as run_training
+
+    root, looked = find_shared_data(data)
+    if root is None or not (root / "polnear" / "data" / "train").is_dir():
+        _err("quotegraph: PolNeAR data not found (give --data); looked in: " + ", ".join(map(str, looked)))
+        raise typer.Exit(2)
+    if epochs < 1:
+        _err("quotegraph: --epochs must be at least 1")
+        raise typer.Exit(2)
+    target = output or DEFAULT_WEIGHTS
+    report = run_training(
+        root, target, cache_dir=cache_dir, epochs=epochs, threads=threads, device=device, log=_err
+    )
+    best = report["best"]
+    _err(
+        f"quotegraph: best dev epoch {best['epoch']} (source {best['source']:.3f}, cue {best['cue']:.3f}, "
+        f"content {best['content']:.3f}); weights written to {target}"
+    )
 
 
 @app.command()
@@ -433,15 +473,28 @@ def ingest(
     db: DbOption = None,
     outlet: Annotated[str | None, typer.Option(help="the outlet of articles that do not name one")] = None,
     batch_size: Annotated[int, typer.Option(help="articles per batch (extracted together, committed together)")] = 16,
+    workers: Annotated[
+        int, typer.Option(help="processes that extract, each loading the model once (1: no extra process)")
+    ] = 1,
+    input_format: InputFormatOption = None,
+    text_field: TextFieldOption = None,
+    title_field: TitleFieldOption = None,
+    date_field: DateFieldOption = None,
+    url_field: UrlFieldOption = None,
+    outlet_field: OutletFieldOption = None,
+    id_field: IdFieldOption = None,
 ) -> None:
     """Extract quotes from articles and store them; articles already stored (same text) are skipped.
 
-    Safe to stop and run again: every finished batch is committed, and a rerun resumes. Articles that fail are
-    kept with the reason and retried by the next run. Exit code 2 when some inputs failed.
+    Reads what `quotegraph extract` reads, with the same --input-format and field options. Safe to stop and run
+    again: every finished batch is committed, and a rerun resumes. Articles that fail are kept with the reason
+    and retried by the next run. The store ends the same whatever --workers is. Exit code 2 when some inputs
+    failed.
     """
     from quotegraph.store.commands import run_ingest
 
-    raise typer.Exit(run_ingest(paths, db, outlet, batch_size))
+    options = _reader_options(input_format, text_field, title_field, date_field, url_field, outlet_field, id_field)
+    raise typer.Exit(run_ingest(paths, db, outlet, batch_size, workers=workers, options=options))
 
 
 @app.command()
@@ -668,7 +721,13 @@ def eval_trace(
 
 
 def main() -> None:
-    app()
+    from quotegraph.model.tagger import ModelLoadError
+
+    try:
+        app()
+    except ModelLoadError as exc:  # missing or corrupt weights: say which file and how to retrain, no traceback
+        _err(f"quotegraph: {exc}")
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -281,7 +281,8 @@ class QuotegraphComponent:
 
     Runs after the parser and NER (add it last). ``include_beliefs`` also reports belief verbs ('she thinks
     that ...') as indirect quotes; ``spans_key`` names the ``doc.spans`` group of the quotes' contents (None or
-    "" for none).
+    "" for none); ``model`` is True for the shipped attribution tagger, a weights path for others, False for the
+    rules alone (what ``quotegraph extract`` runs is the default).
     """
 
     def __init__(
@@ -291,16 +292,22 @@ class QuotegraphComponent:
         *,
         include_beliefs: bool = False,
         spans_key: str | None = SPANS_KEY,
+        model: bool | str = True,
     ) -> None:
         check_pipeline(nlp, name)
         self.name = name
         self.include_beliefs = include_beliefs
+        self.tagger = None
+        if model is not False:
+            from quotegraph.model.tagger import load_tagger
+
+            self.tagger = load_tagger(None if model is True else str(model))
         self.spans_key = spans_key or None
         register_extensions()
 
     def __call__(self, doc: Doc) -> Doc:
         """Find and attribute the quotes of ``doc``; raises ValueError if ``doc`` has no parse or entities."""
-        from quotegraph.attribution import attribute
+        from quotegraph.model.linking import attribute_with_tagger
         from quotegraph.speakers import resolve_speakers
 
         if any(not t.is_space for t in doc):
@@ -310,7 +317,7 @@ class QuotegraphComponent:
                         f"the {self.name!r} component needs a Doc with {what}, and this one has none: put "
                         f"{self.name!r} after the parser and ner (nlp.add_pipe({self.name!r}) adds it last)"
                     )
-        attributions = attribute(doc, include_beliefs=self.include_beliefs)
+        attributions = attribute_with_tagger(doc, self.tagger, include_beliefs=self.include_beliefs)
         resolve_speakers(doc, attributions)
         store_quotes(doc, attributions, self.spans_key)
         return doc

@@ -19,7 +19,7 @@ SPEECH_VERBS = frozenset(
     inform notify testify swear affirm aver avow conclude continue elaborate clarify specify indicate signal
     hint imply speculate wonder dispute reject dismiss protest plead beg implore apologize apologise forecast
     assure reassure threaten instruct welcome hail applaud tout defend summarize summarise sum chime interject
-    interrupt read rule find determine decide credit thank
+    interrupt read rule find determine decide credit thank refer talk justify designate identify portray put
     """.split()
 )
 
@@ -28,7 +28,9 @@ BELIEF_VERBS = frozenset(
 )
 
 # Verbs that introduce a quote after a colon or as the next sentence but rarely take a that-clause.
-SPEECH_ONLY_DIRECT = frozenset("continue chime interject interrupt laugh joke quip cry".split())
+SPEECH_ONLY_DIRECT = frozenset(
+    "continue chime interject interrupt laugh joke quip cry talk refer justify designate identify portray put".split()
+)
 
 # Phrases whose head word alone is no cue ('point' needs 'out', 'go' needs 'on').
 PARTICLE_VERBS = {"point": "out", "sum": "up", "chime": "in"}
@@ -44,7 +46,8 @@ TITLES = frozenset(
     lieutenant lt captain capt major maj colonel col general gen admiral adm corporal cpl private pvt king queen
     prince princess duke duchess pope bishop archbishop cardinal ambassador councillor councilor councilman
     councilwoman chairman chairwoman chair ceo director attorney speaker leader coach professor doctor nurse
-    mp mep mla msp mpp assemblyman assemblywoman delegate minister first lady
+    mp mep mla msp mpp assemblyman assemblywoman delegate minister first lady superintendent commandant
+    commander constable sheriff marshal
     """.split()
 )
 
@@ -65,7 +68,7 @@ DOCUMENT_NOUNS = frozenset(
 
 # Verbs that report an order or a request: 'urged residents to evacuate' (content: the infinitive).
 DIRECTIVE_VERBS = frozenset(
-    "tell ask urge advise warn order instruct invite implore encourage beg call appeal command direct request "
+    "tell ask urge advise warn order instruct invite implore beg call appeal command direct request "
     "press pressure".split()
 )
 
@@ -77,7 +80,7 @@ NON_AGENT_NOUNS = frozenset(
 )
 
 # Verbs that name or describe rather than report: a quote after them is a quotation only with a real subject.
-NAMING_VERBS = frozenset("call dub label brand name describe characterize characterise term".split())
+NAMING_VERBS = frozenset("call dub label brand name describe characterize characterise term refer".split())
 
 # Nouns that name an unnamed source when no name goes with them.
 ANONYMOUS_NOUNS = frozenset(
@@ -101,6 +104,18 @@ ANONYMOUS_PHRASES = (
     "who did not want to be named",
     "speaking on condition of anonymity",
     "briefed on",
+)
+
+# Phrases that make the name beside them a pseudonym: the source stays anonymous ('a protester using the
+# pseudonym Katya', 'Anna, not her real name').
+PSEUDONYM_PHRASES = (
+    "pseudonym",
+    "not his real name",
+    "not her real name",
+    "not their real name",
+    "identified only as",
+    "identified only by",
+    "who gave only",
 )
 
 ORG_NOUNS = frozenset(
@@ -151,7 +166,28 @@ def first_name_genders() -> dict[str, str]:
         for name in names.split():
             if name in female and name in male:
                 genders[name] = gender
+    # the project's own lists: short forms English news uses ('Greg', 'Bill') and names from South and East Asia,
+    # the Arab world, Africa and Eastern Europe that coreferee's lists lack or give both genders ('Mohammed')
+    genders.update({name: "male" for name in _read_words("extra_male_names.dat")})
+    genders.update({name: "female" for name in _read_words("extra_female_names.dat")})
     return genders
+
+
+# Family-name endings that carry gender in Slavic languages: 'Kowalska', 'Ivanova' / 'Kowalski', 'Ivanov'.
+_SLAVIC_FEMALE_ENDINGS = ("ska", "cka", "dzka", "ová", "ova", "eva", "evna", "ovna")
+_SLAVIC_MALE_ENDINGS = ("ski", "cki", "dzki", "ov", "ev", "ovich", "evich", "ovych")
+
+
+def surname_gender(surname: str) -> str | None:
+    """'female' for 'Kowalska' or 'Petrova', 'male' for 'Kowalski' or 'Petrov', else None."""
+    word = surname.lower()
+    if len(word) < 5:
+        return None
+    if word.endswith(_SLAVIC_FEMALE_ENDINGS):
+        return "female"
+    if word.endswith(_SLAVIC_MALE_ENDINGS):
+        return "male"
+    return None
 
 
 @lru_cache(maxsize=1)

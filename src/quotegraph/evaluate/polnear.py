@@ -361,11 +361,14 @@ class BratSpan:
     text: str
 
 
+_T_LINE = re.compile(r"^T\d+\t")
+
+
 def read_brat(path: Path) -> list[BratSpan]:
     """The ``T`` lines of a BRAT .ann file; a discontinuous span keeps its fragments in order."""
     spans: list[BratSpan] = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.startswith("T"):
+        if not _T_LINE.match(line):  # other kinds, and the rest of a span text that held a newline
             continue
         try:
             tid, middle, *rest = line.split("\t")

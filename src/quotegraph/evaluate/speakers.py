@@ -21,10 +21,13 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quotegraph.readers import ReadError, read_paths
 from quotegraph.record import QuoteRecord
+
+if TYPE_CHECKING:
+    from quotegraph.pipeline import Extractor
 
 DEFAULT_GOLD = Path(__file__).resolve().parents[3] / "eval" / "wikinews-gold"
 THRESHOLDS = (0.3, 0.8)
@@ -52,6 +55,8 @@ class SpeakerScores:
     speaker_judged: int = 0
     by_type: dict[str, list[int]] = field(default_factory=dict)  # gold type -> [right, judged]
     errors: list[dict[str, Any]] = field(default_factory=list)
+    missed: list[dict[str, Any]] = field(default_factory=list)  # gold quotes with no prediction at 0.3
+    spurious: list[dict[str, Any]] = field(default_factory=list)  # predictions matching no gold quote at 0.3
 
     def prf(self, threshold: float) -> dict[str, float]:
         tp = self.matched.get(threshold, 0)
@@ -75,6 +80,8 @@ class SpeakerScores:
                 k: {"right": v[0], "judged": v[1]} for k, v in sorted(self.by_type.items())
             },
             "speaker_errors": self.errors,
+            "missed_quotes": self.missed,
+            "spurious_quotes": self.spurious,
         }
 
 
@@ -164,14 +171,15 @@ def match(gold: list[GoldQuote], predicted: list[QuoteRecord], threshold: float)
     return pairs
 
 
-def evaluate_speakers(folder: Path = DEFAULT_GOLD) -> SpeakerScores:
+def evaluate_speakers(folder: Path = DEFAULT_GOLD, extractor: Extractor | None = None) -> SpeakerScores:
+    """Scores of ``extractor`` (the default pipeline when None) on the gold set in ``folder``."""
     from quotegraph.pipeline import ExtractionError, Extractor
 
     gold = load_gold(folder)
     paths = [str(folder / "articles" / f"{doc_id}.txt") for doc_id in gold]
     articles = [a for a in read_paths(paths) if not isinstance(a, ReadError)]
     scores = SpeakerScores()
-    for article, records in Extractor().extract_many(articles):
+    for article, records in (extractor or Extractor()).extract_many(articles):
         if isinstance(records, ExtractionError):
             records = []
         predicted = [r for r in records if r.parent is None]
@@ -181,7 +189,17 @@ def evaluate_speakers(folder: Path = DEFAULT_GOLD) -> SpeakerScores:
         scores.predicted += len(predicted)
         for threshold in THRESHOLDS:
             scores.matched[threshold] = scores.matched.get(threshold, 0) + len(match(quotes, predicted, threshold))
-        for gi, pi in match(quotes, predicted, THRESHOLDS[0]):
+        pairs = match(quotes, predicted, THRESHOLDS[0])
+        matched_g, matched_p = {gi for gi, _ in pairs}, {pi for _, pi in pairs}
+        for gi, g in enumerate(quotes):
+            if gi not in matched_g:
+                scores.missed.append({"doc": article.id, "start": g.start, "kind": g.kind, "quote": g.text[:120],
+                                      "gold": f"{g.speaker} ({g.speaker_type})"})
+        for pi, p in enumerate(predicted):
+            if pi not in matched_p:
+                scores.spurious.append({"doc": article.id, "start": p.start, "kind": p.kind, "quote": p.text[:120],
+                                        "predicted": f"{p.speaker} ({p.speaker_type})", "cue": p.cue})
+        for gi, pi in pairs:
             right = same_speaker(quotes[gi], predicted[pi])
             scores.speaker_judged += 1
             scores.speaker_right += int(right)

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -56,9 +56,12 @@ def _open(db: str | None) -> Store:
 
 # ---------------------------------------------------------------------------------------------------- ingest
 
+if TYPE_CHECKING:
+    from quotegraph.readers import ReaderOptions
+
 
 def _article_paths(paths: Sequence[str]) -> tuple[list[str], list[Any]]:
-    """Every file ``read_paths`` would read under ``paths`` (so the progress bar knows its total), and the
+    """Every file ``read_paths`` would read under ``paths`` (so the progress bar can know its total), and the
     ReadErrors met while walking."""
     from quotegraph.readers.base import ReadError, _walk
 
@@ -77,20 +80,42 @@ def _article_paths(paths: Sequence[str]) -> tuple[list[str], list[Any]]:
     return files, errors
 
 
-def run_ingest(paths: Sequence[str], db: str | None, outlet: str | None, batch_size: int) -> int:
+def _one_article_each(files: Sequence[str], options: ReaderOptions | None) -> bool:
+    """Whether every file holds one article (text, HTML), so that the number of files is the number of inputs;
+    a JSONL, CSV or WARC file holds any number, and standard input may be any format."""
+    from quotegraph.readers import detect_format
+
+    forced = options.format if options is not None else None
+    return all(name != "-" and (forced or detect_format(Path(name).name)) in ("text", "html") for name in files)
+
+
+def run_ingest(
+    paths: Sequence[str],
+    db: str | None,
+    outlet: str | None,
+    batch_size: int,
+    *,
+    workers: int = 1,
+    options: ReaderOptions | None = None,
+) -> int:
+    """``options``: the readers' ReaderOptions (field names, forced format), as ``quotegraph extract`` takes."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from quotegraph.readers import read_paths
-    from quotegraph.store.ingest import IngestOutcome, ingest
+    from quotegraph.store.ingest import IngestOutcome, WorkerSetupError, ingest
 
     if batch_size < 1:
         return _fail("--batch-size must be at least 1", 2)
+    if workers < 1:
+        return _fail("--workers must be at least 1", 2)
     try:
         store = _open(db)
     except StoreError as exc:
         return _fail(str(exc))
     err = _stderr()
     files, walk_errors = _article_paths(paths)
+    # a bar with a total only when the inputs are counted by their files; otherwise a running count ("n/?")
+    total = len(files) + len(walk_errors) if _one_article_each(files, options) else None
     problems: list[IngestOutcome] = []
     progress = Progress(
         TextColumn("[bold]ingest"),
@@ -104,12 +129,12 @@ def run_ingest(paths: Sequence[str], db: str | None, outlet: str | None, batch_s
 
     def items() -> Iterator[Any]:
         yield from walk_errors
-        yield from read_paths(files)
+        yield from read_paths(files, options)
 
     counts = {"stored": 0, "skipped": 0, "failed": 0, "error": 0, "quotes": 0}
     try:
         with progress:
-            task = progress.add_task("ingest", total=len(files) + len(walk_errors), detail="")
+            task = progress.add_task("ingest", total=total, detail="")
 
             def on_outcome(outcome: IngestOutcome) -> None:
                 counts[outcome.status] += 1
@@ -126,9 +151,13 @@ def run_ingest(paths: Sequence[str], db: str | None, outlet: str | None, batch_s
                     ),
                 )
 
-            summary = ingest(store, items(), batch_size=batch_size, outlet=outlet, on_outcome=on_outcome)
+            summary = ingest(
+                store, items(), batch_size=batch_size, outlet=outlet, on_outcome=on_outcome, workers=workers
+            )
     except StoreError as exc:
         return _fail(str(exc))
+    except WorkerSetupError as exc:
+        return _fail(f"the extraction workers could not start: {exc}")
     except KeyboardInterrupt:
         err.print(Text("interrupted: every committed batch is kept; run the same command again to resume"))
         return 130

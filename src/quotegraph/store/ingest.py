@@ -3,7 +3,13 @@
 An article is keyed by the sha256 of its text. One already stored is skipped before extraction (so a rerun over
 the same folder costs a hash per file); one stored as failed is extracted again, and replaced if it now works.
 Articles are committed in batches: an article and all its quotes are always in the same transaction, so a run
-killed at any point loses at most the batch in flight, and running it again picks up where it stopped.
+killed at any point loses at most the batches in flight, and running it again picks up where it stopped.
+
+With ``workers`` > 1, extraction runs in that many worker processes (each loads the pipeline once) while this
+process stays the only writer: it reads, skips what is stored, hands batches out and writes the results back in
+input order, so the store ends the same as with one worker. A worker that dies (a crash, the OOM killer) costs a
+restart: the batches it took down with it are redone article by article, and an article a worker dies on again
+is stored as failed. Workers exit on their own when this process is killed.
 """
 
 from __future__ import annotations
@@ -11,12 +17,22 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+import multiprocessing
+import os
+import random
+import signal
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from itertools import chain
+from typing import Any, Literal, TypeAlias
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -28,9 +44,19 @@ from quotegraph.store.db import Store
 from quotegraph.store.models import NAME_LENGTH, URL_LENGTH, articles, quote_about, quotes, store_state
 
 DEFAULT_BATCH_SIZE = 16
-WRITE_ATTEMPTS = 3
+WRITE_ATTEMPTS = 5
+RETRY_PAUSE_SECONDS = 0.1
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction was aborted and can be run again
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+#: inputs looked up in the store at a time (is it stored already?)
+LOOKUP_CHUNK = 64
+#: batches handed out per worker ahead of the writer: enough that no worker waits while a batch is written
+BATCHES_AHEAD_PER_WORKER = 2
+#: how often a worker checks that the ingest that started it is still alive
+PARENT_CHECK_SECONDS = 0.5
+WORKER_DIED = "the extraction worker process died on this article (a crash, or killed: out of memory?)"
+
+ExtractResult: TypeAlias = list[QuoteRecord] | ExtractionError
 
 OutcomeStatus = Literal["stored", "skipped", "failed", "error"]
 
@@ -96,13 +122,22 @@ def ingest(
     batch_size: int = DEFAULT_BATCH_SIZE,
     outlet: str | None = None,
     on_outcome: Callable[[IngestOutcome], None] | None = None,
+    workers: int = 1,
 ) -> IngestSummary:
     """Extract and store every new article in ``items``; report each input's outcome to ``on_outcome``.
 
     ``extractor`` may be an Extractor or a function making one: it is only called when some article is new, so a
-    rerun over stored articles never loads spaCy. ``outlet`` fills in articles that name none.
+    rerun over stored articles never loads spaCy. ``outlet`` fills in articles that name none. ``workers`` > 1
+    extracts in that many processes (started only when some article is new); ``extractor`` must then be a
+    picklable function (each worker calls it once) or None for the default pipeline. Raises WorkerSetupError
+    when the workers cannot build their extractor; what was committed until then is kept.
     """
     batch_size = max(1, batch_size)
+    factory: Callable[[], Extractor] | None = None  # what each worker calls to build its own
+    if workers > 1:
+        if isinstance(extractor, Extractor):
+            raise ValueError("an Extractor cannot be shared with worker processes: pass a function that makes one")
+        factory = extractor
     summary = IngestSummary()
 
     def report(outcome: IngestOutcome) -> None:
@@ -114,28 +149,210 @@ def ingest(
     first = next(fresh, None)
     if first is None:
         return summary
-    if extractor is None:
-        from quotegraph.pipeline import default_extractor
+    queued = chain([first], fresh)
+    with ExitStack() as stack:
+        results: Iterator[tuple[Article, ExtractResult]]
+        if workers > 1:
+            # closed on the way out (an error, Ctrl-C), so the workers are stopped then, not at garbage collection
+            results = stack.enter_context(closing(_extract_in_workers(queued, batch_size, workers, factory)))
+        else:
+            if extractor is None:
+                from quotegraph.pipeline import default_extractor
 
-        extractor = default_extractor()
-    elif not isinstance(extractor, Extractor):
-        extractor = extractor()
+                extractor = default_extractor()
+            elif not isinstance(extractor, Extractor):
+                extractor = extractor()
+            results = extractor.extract_many(queued, batch_size=batch_size)
 
-    def queued() -> Iterator[Article]:
-        yield first
-        yield from fresh
-
-    batch: list[tuple[Article, list[QuoteRecord] | ExtractionError]] = []
-    for article, result in extractor.extract_many(queued(), batch_size=batch_size):
-        batch.append((article, result))
-        if len(batch) >= batch_size:
+        batch: list[tuple[Article, ExtractResult]] = []
+        for article, result in results:
+            batch.append((article, result))
+            if len(batch) >= batch_size:
+                for outcome in write_batch(store, batch):
+                    report(outcome)
+                batch = []
+        if batch:
             for outcome in write_batch(store, batch):
                 report(outcome)
-            batch = []
-    if batch:
-        for outcome in write_batch(store, batch):
-            report(outcome)
     return summary
+
+
+class WorkerSetupError(RuntimeError):
+    """The worker processes could not build their extractor (the pipeline failed to load); the message says why."""
+
+
+# Worker side: the state of one worker process, set once by _start_worker.
+_worker_extractor: Extractor | None = None
+_worker_setup_error: str | None = None
+
+
+def _start_worker(factory: Callable[[], Extractor] | None, parent_pid: int) -> None:
+    """A worker's initializer: load the pipeline once, and arrange to die with the ingest that started it."""
+    global _worker_extractor, _worker_setup_error
+    # Ctrl-C is the parent's to handle (it stops handing out work and shuts the pool down); a worker that took
+    # it too would print a traceback of its own. Already ignored from birth when started from the main thread.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
+    try:
+        if factory is None:
+            from quotegraph.pipeline import default_extractor
+
+            _worker_extractor = default_extractor()
+        else:
+            _worker_extractor = factory()
+    except Exception as exc:  # reported with the first batch: an initializer error would only break the pool
+        _worker_setup_error = f"{type(exc).__name__}: {exc}"
+
+
+@contextmanager
+def _children_ignore_sigint() -> Iterator[None]:
+    """Processes started inside ignore SIGINT from birth (an ignored signal stays ignored in a new program, and
+    Python keeps it so). Ctrl-C reaches the whole process group; a worker still importing would otherwise die
+    with a traceback of its own before its initializer could ignore it."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """A SIGKILLed parent runs no cleanup and a pool worker never sees its queue close (it holds both ends), so
+    each worker watches for itself: once it is orphaned (re-parented), it exits."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _extract_batch_in_worker(batch: list[Article]) -> list[ExtractResult]:
+    if _worker_extractor is None:
+        raise WorkerSetupError(_worker_setup_error or "the worker has no extractor")
+    return [result for _, result in _worker_extractor.extract_many(batch, batch_size=len(batch))]
+
+
+class _WorkerPool:
+    """Worker processes (spawned: safe with the parent's threads, the same on every platform) that a dead worker
+    does not bring down: the pool is started again and the lost batches are redone."""
+
+    def __init__(self, workers: int, factory: Callable[[], Extractor] | None) -> None:
+        self.workers = workers
+        self.factory = factory
+        self.restarts = 0
+        self.executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self.factory, os.getpid()),
+        )
+
+    def submit(self, batch: list[Article]) -> Future[list[ExtractResult]]:
+        with _children_ignore_sigint():  # a submit may start a worker
+            return self.executor.submit(_extract_batch_in_worker, batch)
+
+    def restart(self) -> None:
+        """A fresh pool; the old one is stopped, its workers and pending batches with it."""
+        self._terminate_workers()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._start()
+        self.restarts += 1
+
+    def close(self, *, now: bool = False) -> None:
+        """Shut the pool down; ``now`` (stopped early: Ctrl-C, an error) stops the workers too rather than wait
+        for their batches, which nobody will write and which can take seconds (or a model load) to finish."""
+        if now:
+            self._terminate_workers()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def _terminate_workers(self) -> None:
+        terminate = getattr(self.executor, "terminate_workers", None)  # Python 3.14 has it; before, by hand
+        if terminate is not None:
+            terminate()
+            return
+        for process in list((self.executor._processes or {}).values()):
+            if process.is_alive():
+                process.terminate()
+
+    def results(self, batch: list[Article], future: Future[list[ExtractResult]]) -> list[ExtractResult]:
+        """The batch's results. After a dead worker (maybe busy with another batch) or an unexpected error, a
+        fresh pool redoes the batch article by article with nothing else in flight, so the culprit is found."""
+        try:
+            return future.result()
+        except WorkerSetupError:
+            raise
+        except Exception:  # BrokenProcessPool, or e.g. a result that could not be pickled
+            self.restart()
+            return self.one_by_one(batch)
+
+    def salvage(self, batch: list[Article], future: Future[list[ExtractResult]]) -> list[ExtractResult]:
+        """A batch handed to a pool that has since been replaced: its results if it finished, else redone."""
+        if future.done() and not future.cancelled() and future.exception() is None:
+            return future.result()
+        return self.one_by_one(batch)
+
+    def one_by_one(self, batch: list[Article]) -> list[ExtractResult]:
+        """Each article alone, waited for, so a death is pinned on one article (stored as failed) and costs a
+        restart; the articles around it are unharmed. Only after a failure: it leaves all but one worker idle."""
+        results: list[ExtractResult] = []
+        for article in batch:
+            try:
+                results.extend(self.submit([article]).result())
+            except WorkerSetupError:
+                raise
+            except BrokenProcessPool:
+                self.restart()
+                results.append(ExtractionError(article.id, WORKER_DIED))
+            except Exception as exc:  # whatever it is, it is this article's failure, not the run's
+                results.append(
+                    ExtractionError(article.id, f"extraction failed in a worker ({type(exc).__name__}: {exc})")
+                )
+        return results
+
+
+def _extract_in_workers(
+    articles: Iterator[Article],
+    batch_size: int,
+    workers: int,
+    extractor: Callable[[], Extractor] | None,
+) -> Generator[tuple[Article, ExtractResult], None, None]:
+    """(article, result) in input order, extracted by ``workers`` processes a batch at a time. Only a few batches
+    are handed out ahead of the writer, so memory stays flat on any input and a kill loses little work."""
+    pool = _WorkerPool(workers, extractor)
+    window: deque[tuple[list[Article], Future[list[ExtractResult]]]] = deque()
+
+    def take() -> Iterator[tuple[Article, ExtractResult]]:
+        batch, future = window.popleft()
+        restarts = pool.restarts
+        yield from zip(batch, pool.results(batch, future), strict=True)
+        if pool.restarts != restarts:
+            # the other batches in flight went to the pool that died: each is redone in turn before anything new
+            # is handed out, so that a second culprit among them is pinned down too (not resubmitted in bulk)
+            while window:
+                waiting, earlier = window.popleft()
+                yield from zip(waiting, pool.salvage(waiting, earlier), strict=True)
+
+    finished = False
+    try:
+        batch: list[Article] = []
+        for article in articles:
+            batch.append(article)
+            if len(batch) >= batch_size:
+                window.append((batch, pool.submit(batch)))
+                batch = []
+                while len(window) > BATCHES_AHEAD_PER_WORKER * workers:
+                    yield from take()
+        if batch:
+            window.append((batch, pool.submit(batch)))
+        while window:
+            yield from take()
+        finished = True
+    finally:
+        pool.close(now=not finished)
 
 
 def _new_articles(
@@ -144,34 +361,62 @@ def _new_articles(
     outlet: str | None,
     report: Callable[[IngestOutcome], None],
 ) -> Iterator[Article]:
-    """The articles not yet stored (or stored as failed); the rest are reported as skipped or errors."""
+    """The articles not yet stored (or stored as failed); the rest are reported as skipped or errors.
+
+    Looked up LOOKUP_CHUNK at a time: one query per chunk, not one per article, keeps this (the writer's side,
+    which also feeds the workers) cheap."""
     seen: set[str] = set()
+    pending: list[tuple[Article, str]] = []
+
+    def lookup() -> Iterator[Article]:
+        with store.session() as session:
+            done = dict(
+                session.execute(
+                    select(articles.c.content_hash, articles.c.id).where(
+                        articles.c.content_hash.in_([digest for _, digest in pending]), articles.c.status == "done"
+                    )
+                ).all()
+            )
+        for article, digest in pending:
+            if digest in done:
+                report(
+                    IngestOutcome(
+                        "skipped",
+                        article.path or article.id,
+                        int(done[digest]),
+                        content_hash=digest,
+                        reason="already stored",
+                    )
+                )
+                continue
+            if outlet and not article.outlet:
+                article.outlet = outlet
+            yield article
+        pending.clear()
+
     for item in items:
-        if isinstance(item, ReadError):
-            report(IngestOutcome("error", item.path, reason=item.reason))
+        if isinstance(item, ReadError):  # `error: <path>: <reason>`, the reason saying where in a many-record file
+            where = f"line {item.location}" if (item.location or "").isdigit() else item.location
+            report(IngestOutcome("error", item.path, reason=f"{where}: {item.reason}" if where else item.reason))
             continue
-        label = item.path or item.id
         reason = unstorable_reason(item.text)
         if reason:
-            report(IngestOutcome("error", label, reason=reason))
+            report(IngestOutcome("error", item.path or item.id, reason=reason))
             continue
         digest = content_hash(item.text)
         if digest in seen:
-            report(IngestOutcome("skipped", label, content_hash=digest, reason="same text as an earlier input"))
-            continue
-        seen.add(digest)
-        with store.session() as session:
-            row = session.execute(
-                select(articles.c.id, articles.c.status).where(articles.c.content_hash == digest)
-            ).first()
-        if row is not None and row.status == "done":
             report(
-                IngestOutcome("skipped", label, article_id=row.id, content_hash=digest, reason="already stored")
+                IngestOutcome(
+                    "skipped", item.path or item.id, content_hash=digest, reason="same text as an earlier input"
+                )
             )
             continue
-        if outlet and not item.outlet:
-            item.outlet = outlet
-        yield item
+        seen.add(digest)
+        pending.append((item, digest))
+        if len(pending) >= LOOKUP_CHUNK:
+            yield from lookup()
+    if pending:
+        yield from lookup()
 
 
 def write_batch(
@@ -179,8 +424,8 @@ def write_batch(
 ) -> list[IngestOutcome]:
     """Store a batch of extracted articles in one transaction; an article and its quotes are never split.
 
-    Two ingests writing at once on PostgreSQL can deadlock on shared speaker rows; the database then aborts one
-    transaction, which is simply run again (nothing of it was kept).
+    Two ingests writing at once on PostgreSQL can deadlock on shared rows; the database then aborts one
+    transaction, which is simply run again after a short random pause (nothing of it was kept).
     """
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
@@ -197,6 +442,8 @@ def write_batch(
         except DBAPIError as exc:
             if attempt == WRITE_ATTEMPTS or getattr(exc.orig, "sqlstate", None) not in _RETRYABLE_SQLSTATES:
                 raise
+            # run again at once, the same writers often deadlock again: a random pause lets one of them go first
+            time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * attempt))
     raise AssertionError("unreachable")
 
 
@@ -210,22 +457,14 @@ def write_article(
     values = _article_values(article, digest, result)
     # FOR UPDATE (PostgreSQL; SQLite holds the write lock already): two ingests retrying the same failed
     # article take turns, and the second then finds it done
-    existing = session.execute(
-        select(articles.c.id, articles.c.status).where(articles.c.content_hash == digest).with_for_update()
-    ).first()
+    existing = session.execute(_FIND_ARTICLE, {"digest": digest}).first()
     if existing is not None and existing.status == "done":  # another process stored it meanwhile
         return IngestOutcome("skipped", label, existing.id, digest, reason="already stored")
     if existing is not None:  # a failed article, retried: the row (and its id) stays, its content is replaced
         article_id = int(existing.id)
         session.execute(update(articles).where(articles.c.id == article_id).values(**values))
     else:
-        statement = (
-            registry.dialect_insert(session, articles)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["content_hash"])
-            .returning(articles.c.id)
-        )
-        inserted_id = session.execute(statement).scalar()
+        inserted_id = session.execute(_insert_article(session), values).scalar()
         if inserted_id is None:  # a concurrent writer inserted the same text first: it is theirs to fill
             return IngestOutcome("skipped", label, None, digest, reason="stored by another writer")
         article_id = int(inserted_id)
@@ -235,6 +474,28 @@ def write_article(
     return IngestOutcome("stored", label, article_id, digest, n_quotes=len(records))
 
 
+# Built once and run with parameters: SQLAlchemy then reuses the compiled SQL (a statement with its values baked
+# in is compiled again for every article, which made up most of the writer's time per article).
+_FIND_ARTICLE = (
+    select(articles.c.id, articles.c.status)
+    .where(articles.c.content_hash == bindparam("digest"))
+    .with_for_update()
+)
+_INSERT_ARTICLE: dict[str, Any] = {}
+
+
+def _insert_article(session: Session) -> Any:
+    """INSERT ... ON CONFLICT (content_hash) DO NOTHING RETURNING id, for the session's dialect."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERT_ARTICLE:
+        _INSERT_ARTICLE[dialect] = (
+            registry.dialect_insert(session, articles)
+            .on_conflict_do_nothing(index_elements=["content_hash"])
+            .returning(articles.c.id)
+        )
+    return _INSERT_ARTICLE[dialect]
+
+
 def _write_quotes(session: Session, article_id: int, article: Article, records: list[QuoteRecord]) -> None:
     if not records:
         return
@@ -242,7 +503,7 @@ def _write_quotes(session: Session, article_id: int, article: Article, records: 
     outlet = registry.clean_name(article.outlet or "") or None
     per_speaker: Counter[int] = Counter()
     for position, record in enumerate(records):
-        speaker_id = registry.assign_speaker(session, record)
+        speaker_id = registry.assign_speaker(session, record, outlet)
         if speaker_id is not None:
             per_speaker[speaker_id] += 1
         rows.append(_quote_values(article_id, position, record, speaker_id, outlet))

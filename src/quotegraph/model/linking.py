@@ -1,0 +1,191 @@
+"""From the tagger's spans to Attributions, and the one policy that merges them with the rules' attributions.
+
+Linking: each content span takes the nearest cue span of a sentence it touches (outside the content), and that
+cue the nearest source span of its sentence; a content with no cue takes the nearest source of its sentences.
+
+Merge policy (rules and model disagree):
+1. Quote marks are the rules' business: a direct quote found by the rules (with its nesting, continuations and
+   headline handling) is kept as the rules made it. A tagged content overlapping it is dropped; when the rules
+   found no speaker span for that quote and the tagger linked one, the quote takes the tagger's cue and source.
+2. Everything else (indirect and mixed speech) is the model's: a rule record that is not direct is dropped where
+   a tagged content overlaps it, and kept where the model found nothing there (the rules' recall on patterns the
+   model misses, such as directives).
+3. Tagged contents overlapping no direct quote become records of their own (rule ``model``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spacy.tokens import Doc
+
+from quotegraph.attribution import Attribution, attribute
+from quotegraph.evaluate.spans import trim_quote_marks
+from quotegraph.lexicon import EVIDENTIAL_VERBS, is_reporting_lemma
+from quotegraph.model.features import QUOTE_CHARS
+from quotegraph.model.tagger import AttributionTagger, TaggedSpan
+from quotegraph.record import strip_span
+
+MODEL_RULE = "model"
+# Nouns that name an utterance: 'in a statement', 'his remarks', 'her claim that ...'
+SPEECH_NOUNS = frozenset(
+    "statement remark comment claim interview speech tweet post letter announcement testimony assertion "
+    "allegation accusation warning promise pledge message briefing address argument criticism".split()
+)
+_DOUBLE_MARKS = QUOTE_CHARS - {"'", "’", "‘", "`"}  # single marks are apostrophes too often to count
+
+
+def model_rule(probability: float) -> str:
+    """The tagger's records are calibrated by how sure it was: 'model<0.5', 'model0.5', ... 'model0.9'."""
+    if probability < 0.5:
+        return f"{MODEL_RULE}<0.5"
+    return f"{MODEL_RULE}{min(0.9, int(probability * 10) / 10):.1f}"
+
+
+def _sentence_index(doc: Doc) -> list[int]:
+    index: list[int] = []
+    current = -1
+    for t in doc:
+        if t.is_sent_start or t.i == 0:
+            current += 1
+        index.append(current)
+    return index
+
+
+def _gap(a: TaggedSpan, b: TaggedSpan) -> int:
+    if a.end <= b.start:
+        return b.start - a.end
+    if b.end <= a.start:
+        return a.start - b.end
+    return 0
+
+
+def _chars(doc: Doc, span: TaggedSpan, *, trim_punct: bool = False) -> tuple[int, int]:
+    first, end = span.start, span.end
+    if trim_punct:  # 'Maria Lopez,' -> 'Maria Lopez': a speaker or cue never ends in a comma
+        while end - first > 1 and doc[end - 1].is_punct:
+            end -= 1
+        while end - first > 1 and doc[first].is_punct:
+            first += 1
+    last = doc[end - 1]
+    return strip_span(doc.text, doc[first].idx, last.idx + len(last))
+
+
+def link(doc: Doc, spans: Sequence[TaggedSpan]) -> list[Attribution]:
+    """One Attribution per tagged content span, with its linked cue and source where the tagger found them."""
+    sentence = _sentence_index(doc)
+    contents = [s for s in spans if s.role == "content"]
+    cues = [s for s in spans if s.role == "cue"]
+    sources = [s for s in spans if s.role == "source"]
+    out: list[Attribution] = []
+    for c in contents:
+        c_sents = set(range(sentence[c.start], sentence[c.end - 1] + 1))
+        cue_options = [k for k in cues if sentence[k.start] in c_sents
+                       and not (c.start <= k.start and k.end <= c.end)]
+        cue = min(cue_options, key=lambda k: (_gap(k, c), k.start), default=None)
+        anchor = cue or c
+        anchor_sents = {sentence[anchor.start]} if cue else c_sents
+        source_options = [s for s in sources if sentence[s.start] in anchor_sents
+                          and not (c.start <= s.start and s.end <= c.end)]
+        source = min(source_options, key=lambda s: (_gap(s, anchor), s.start), default=None)
+        marked = _chars(doc, c)
+        start, end = trim_quote_marks(doc.text, *marked)
+        if end <= start:
+            continue
+        has_marks = any(ch in _DOUBLE_MARKS for ch in doc.text[start:end])
+        kind = "mixed" if has_marks else "direct" if (start, end) != marked else "indirect"
+        parts = [c] + [s for s in (cue, source) if s is not None]
+        probability = sum(s.probability for s in parts) / len(parts)
+        a = Attribution(start=start, end=end, kind=kind, rule=model_rule(probability), confidence=probability)
+        a.evidence.append(f"content, cue and source spans from the trained tagger (mean probability {probability:.2f})")
+        if cue is not None:
+            a.cue = _chars(doc, cue, trim_punct=True)
+        if source is not None:
+            a.source = _chars(doc, source, trim_punct=True)
+            a.source_head = doc[source.start : source.end].root.i
+        out.append(a)
+    return out
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def reported_speech(doc: Doc, a: Attribution) -> bool:
+    """Whether a tagged record is a quote in the sense of quotegraph's default output: someone (a linked
+    source) reporting speech or writing (a reporting verb or a speech noun as cue, not an evidential one such as
+    'found' or 'suggests') of a clause (a content with a verb). PolNeAR also annotates beliefs, intentions,
+    evidence and bare objects ('told Wikinews', 'announced the new region'); those stay out unless
+    ``include_beliefs``."""
+    if a.cue is None or a.source is None:
+        return False
+    cue = doc.char_span(a.cue[0], a.cue[1], alignment_mode="expand")
+    content = doc.char_span(a.start, a.end, alignment_mode="expand")
+    if cue is None or content is None or len(content) < 3:
+        return False
+    lemmas = {t.lemma_.lower() for t in cue}
+    if lemmas & EVIDENTIAL_VERBS or not any(is_reporting_lemma(x) or x in SPEECH_NOUNS for x in lemmas):
+        return False
+    return any(t.pos_ in ("VERB", "AUX") for t in content)
+
+
+def merge(
+    doc: Doc,
+    rules: Sequence[Attribution],
+    model: Sequence[Attribution],
+    *,
+    include_beliefs: bool = False,
+    overlap: str = "rules",
+) -> list[Attribution]:
+    """The rules' and the model's attributions under the module's policy, ordered by content start, with the
+    rules' ``parent``/``continues``/``inherit_from`` indices remapped."""
+    if not include_beliefs:
+        model = [m for m in model if reported_speech(doc, m)]
+    top = [i for i, a in enumerate(rules) if a.parent is None]
+    keep_model: list[Attribution] = []
+    for m in model:
+        span = (m.start, m.end)
+        hits = [i for i in top if _overlap(span, (rules[i].start, rules[i].end)) > 0]
+        direct_hits = [i for i in hits if rules[i].kind == "direct"]
+        for i in direct_hits:
+            r = rules[i]
+            if r.source is None and m.source is not None and _overlap(span, (r.start, r.end)) * 2 >= r.end - r.start:
+                r.source, r.source_head = m.source, m.source_head
+                r.cue = r.cue or m.cue
+                r.evidence.append("speaker span from the trained tagger (the rules found none)")
+        if not direct_hits and (not hits or overlap == "model"):
+            keep_model.append(m)
+    model_spans = [(m.start, m.end) for m in keep_model]
+    kept_rules = [
+        i for i, a in enumerate(rules)
+        if a.kind == "direct" or a.parent is not None
+        or not any(_overlap((a.start, a.end), span) > 0 for span in model_spans)
+    ]
+    combined: list[tuple[int, int, Attribution, int | None]] = [(rules[i].start, 0, rules[i], i) for i in kept_rules]
+    combined += [(m.start, 1, m, None) for m in keep_model]
+    combined.sort(key=lambda x: (x[0], x[1]))
+    new_index = {old: new for new, (_, _, _, old) in enumerate(combined) if old is not None}
+
+    def remap(ref: int | None) -> int | None:
+        return None if ref is None else new_index.get(ref)
+
+    result: list[Attribution] = []
+    for _, _, a, old in combined:
+        if old is not None:
+            a.parent, a.continues, a.inherit_from = remap(a.parent), remap(a.continues), remap(a.inherit_from)
+        result.append(a)
+    return result
+
+
+def attribute_with_tagger(
+    doc: Doc, tagger: AttributionTagger | None, *, include_beliefs: bool = False, headline: bool = False
+) -> list[Attribution]:
+    """The rules' attributions on ``doc``, merged with the tagger's where there is one: what both the Extractor
+    and the spaCy component run."""
+    found = attribute(doc, include_beliefs=include_beliefs, headline=headline)
+    if tagger is None:
+        return found
+    return merge(doc, found, link(doc, tagger.spans(doc, found)), include_beliefs=include_beliefs)
+
+
+__all__ = ["MODEL_RULE", "attribute_with_tagger", "link", "merge"]
