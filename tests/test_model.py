@@ -118,19 +118,40 @@ def test_direct_quote_structure_survives_the_model(extractor):
     assert any(r.in_headline for r in records)
 
 
-def test_merge_policy_keeps_rule_direct_quotes():
+def test_merge_policy_rules_own_quote_marks_and_the_model_adds_reported_speech():
+    import spacy
+
     from quotegraph.attribution import Attribution
     from quotegraph.model.linking import merge
 
+    doc = spacy.blank("en")("x " * 40)
     direct = Attribution(start=1, end=20, kind="direct", rule="adjacent-after")
-    indirect_rule = Attribution(start=40, end=60, kind="indirect", rule="indirect")
     nested = Attribution(start=5, end=10, kind="direct", parent=0)
-    model_over_direct = Attribution(start=0, end=21, kind="mixed", rule="model", source=(25, 30), cue=(31, 35))
-    model_over_indirect = Attribution(start=38, end=62, kind="indirect", rule="model")
-    merged = merge([direct, nested, indirect_rule], [model_over_direct, model_over_indirect])
+    indirect_rule = Attribution(start=40, end=60, kind="indirect", rule="indirect")
+    over_direct = Attribution(start=0, end=21, kind="mixed", rule="model0.9", source=(25, 30), cue=(31, 35))
+    over_indirect = Attribution(start=38, end=62, kind="indirect", rule="model0.9")
+    elsewhere = Attribution(start=64, end=70, kind="indirect", rule="model0.9")
+    merged = merge(doc, [direct, nested, indirect_rule], [over_direct, over_indirect, elsewhere],
+                   include_beliefs=True)
     assert merged[0] is direct and direct.source == (25, 30), "the rules found no source: the tagger's fills it"
-    assert merged[1] is nested and nested.parent == 0
-    assert model_over_indirect in merged and indirect_rule not in merged
+    assert merged[1] is nested and nested.parent == 0, "nesting survives, indices remapped"
+    assert over_direct not in merged, "quote marks are the rules' business"
+    assert indirect_rule in merged and over_indirect not in merged, "where both found one, the rules' stays"
+    assert elsewhere in merged, "reported speech the rules missed is the model's"
+
+
+def test_default_scope_keeps_beliefs_and_evidence_out():
+    import quotegraph
+
+    text = (
+        "The new study found that the lake had warmed by two degrees since 1990.\n"
+        "Most voters believe the economy is getting worse.\n"
+        "The minister said the dam would be finished by June."
+    )
+    records = quotegraph.extract(text)
+    assert not _by_text(records, "the lake had warmed"), "evidence ('the study found') is not a quote"
+    assert not _by_text(records, "the economy is getting worse"), "a belief is not a quote by default"
+    assert _by_text(records, "the dam would be finished by June")
 
 
 def test_spacy_component_uses_the_model():

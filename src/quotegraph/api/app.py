@@ -85,6 +85,7 @@ CACHE_CHECK_SECONDS = 1.0
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_INGEST_ARTICLES = 100
 MEMORY_INDEX_ENV = "QUOTEGRAPH_MEMORY_INDEX"
+SpeakerTypeParam = Literal["person", "organization", "anonymous", "unknown"]
 SPEAKER_PAGE_SIZE = 50
 
 CONTENT_SECURITY_POLICY = (
@@ -378,7 +379,7 @@ class FastReads:
         await _send_json(send, body, b"miss")
 
 
-_SPEAKER_TYPES = frozenset(get_args(Literal["person", "organization", "anonymous", "unknown"]))
+_SPEAKER_TYPES = frozenset(get_args(SpeakerTypeParam))
 _SPEAKER_SORTS = frozenset(get_args(browse.SpeakerSort))
 _SPEAKER_PARAMS = frozenset({"name", "type", "sort", "page", "page_size"})
 _ID_PATH = re.compile(r"/api/(speakers|articles)/([1-9][0-9]{0,9})")
@@ -629,7 +630,7 @@ def create_app(
         name: Annotated[
             str | None, Query(max_length=MAX_NAME_CHARS, description="whole words of a name or alias")
         ] = None,
-        type: Annotated[Literal["person", "organization", "anonymous", "unknown"] | None, Query()] = None,
+        type: Annotated[SpeakerTypeParam | None, Query()] = None,
         sort: Annotated[browse.SpeakerSort, Query()] = "quotes",
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
         page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = SPEAKER_PAGE_SIZE,

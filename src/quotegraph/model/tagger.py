@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,7 +59,9 @@ def load_weights(path: Path = DEFAULT_WEIGHTS) -> tuple[AttributionTaggerNet, di
     if not path.exists():
         raise ModelLoadError(f"{path}: the attribution tagger's weights are missing; {RETRAIN_HINT}")
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns before failing on a bad file; the error says it all
+            warnings.simplefilter("ignore")
+            blob = torch.load(path, map_location="cpu", weights_only=True)
         if not isinstance(blob, dict) or blob.get("format") != WEIGHTS_FORMAT:
             raise ValueError("not a quotegraph tagger weights file of format 1")
         if list(blob["labels"]) != list(LABELS):
@@ -66,7 +69,10 @@ def load_weights(path: Path = DEFAULT_WEIGHTS) -> tuple[AttributionTaggerNet, di
         net = AttributionTaggerNet(TaggerConfig(**blob["config"]))
         net.load_state_dict({k: v.float() for k, v in blob["state"].items()})
     except Exception as exc:  # any unpickling, key or shape problem means the same thing to a user
-        raise ModelLoadError(f"{path}: the attribution tagger's weights cannot be read ({exc}); {RETRAIN_HINT}") from None
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+        raise ModelLoadError(
+            f"{path}: the attribution tagger's weights cannot be read ({reason}); {RETRAIN_HINT}"
+        ) from None
     net.eval()
     return net, json.loads(blob.get("meta") or "{}")
 

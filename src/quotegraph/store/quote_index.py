@@ -206,10 +206,6 @@ class QuoteIndex:
 
     # ------------------------------------------------------------------------------------------------ loading
 
-    @property
-    def current(self) -> Snapshot | None:
-        return self._snapshot
-
     def snapshot(self, engine: Engine, generation: int) -> Snapshot:
         """The index at ``generation`` (the store's generation as last seen) or later, loading what is new."""
         current = self._snapshot
