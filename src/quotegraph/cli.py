@@ -292,11 +292,20 @@ def eval_polnear(
         Path | None, typer.Option(help="the shared data folder (default: ../shared/data beside the project)")
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the scores as JSON")] = None,
+    include_beliefs: Annotated[
+        bool,
+        typer.Option(help="PolNeAR's scope: also beliefs, intentions and evidence ('X believes', 'the study found')"),
+    ] = False,
 ) -> None:
-    """PolNeAR: the CofeNet sentence-level BIO protocol and article-level exact span F1."""
+    """PolNeAR: the CofeNet sentence-level BIO protocol and article-level exact span F1 (default pipeline)."""
     from quotegraph.evaluate.polnear import run_polnear_eval
 
-    raise typer.Exit(run_polnear_eval(split.value, data, output))
+    predict = None
+    if include_beliefs:
+        from quotegraph.pipeline import Extractor
+
+        predict = Extractor(include_beliefs=True).extract_many
+    raise typer.Exit(run_polnear_eval(split.value, data, output, predict=predict))
 
 
 # ===== eval html (issue 6): HTML body-text extraction on the article-extraction benchmark =====
