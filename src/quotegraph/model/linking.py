@@ -124,6 +124,8 @@ def reported_speech(doc: Doc, a: Attribution) -> bool:
     content = doc.char_span(a.start, a.end, alignment_mode="expand")
     if cue is None or content is None or len(content) < 3:
         return False
+    if cue.sent.text.rstrip().endswith("?"):  # a question asks for speech, it reports none (as in the rules)
+        return False
     lemmas = {t.lemma_.lower() for t in cue}
     if lemmas & EVIDENTIAL_VERBS or not any(is_reporting_lemma(x) or x in SPEECH_NOUNS for x in lemmas):
         return False
