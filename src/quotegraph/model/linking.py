@@ -10,7 +10,8 @@ Merge policy (rules and model disagree), chosen on PolNeAR dev and the Wikinews 
    speaker span takes the overlapping tagged record's cue and source.
 2. The model adds what the rules missed: a tagged content overlapping no rule record becomes a record of its
    own (rule ``model0.5`` ... ``model0.9`` by the tagger's probability, for calibration), if it is reported
-   speech (``reported_speech``: a linked source, a reporting verb or speech noun as cue, a clause as content).
+   speech (``reported_speech``: a linked source, a cue that reports speech on its own, a clause as content, not
+   in a question).
    With ``include_beliefs`` (PolNeAR's own scope) every tagged record is taken, beliefs and evidence included.
 """
 
@@ -22,7 +23,13 @@ from spacy.tokens import Doc
 
 from quotegraph.attribution import Attribution, attribute
 from quotegraph.evaluate.spans import trim_quote_marks
-from quotegraph.lexicon import EVIDENTIAL_VERBS, is_reporting_lemma
+from quotegraph.lexicon import (
+    EVIDENTIAL_VERBS,
+    NAMING_VERBS,
+    SPEECH_ONLY_DIRECT,
+    WEAK_VERBS,
+    is_reporting_lemma,
+)
 from quotegraph.model.features import QUOTE_CHARS
 from quotegraph.model.tagger import AttributionTagger, TaggedSpan
 from quotegraph.record import strip_span
@@ -33,6 +40,9 @@ SPEECH_NOUNS = frozenset(
     "statement remark comment claim interview speech tweet post letter announcement testimony assertion "
     "allegation accusation warning promise pledge message briefing address argument criticism".split()
 )
+# Cues that report speech only with help the tagger does not check (a colon, a particle, a 'that'): evidence
+# ('found', 'suggests'), naming ('called'), weak ('read', 'credit') and quote-only verbs ('continue')
+_NOT_ON_THEIR_OWN = EVIDENTIAL_VERBS | WEAK_VERBS | NAMING_VERBS | SPEECH_ONLY_DIRECT
 _DOUBLE_MARKS = QUOTE_CHARS - {"'", "’", "‘", "`"}  # single marks are apostrophes too often to count
 
 
@@ -127,9 +137,12 @@ def reported_speech(doc: Doc, a: Attribution) -> bool:
     if cue.sent.text.rstrip().endswith("?"):  # a question asks for speech, it reports none (as in the rules)
         return False
     lemmas = {t.lemma_.lower() for t in cue}
-    if lemmas & EVIDENTIAL_VERBS or not any(is_reporting_lemma(x) or x in SPEECH_NOUNS for x in lemmas):
+    if lemmas & _NOT_ON_THEIR_OWN:
         return False
-    return any(t.pos_ in ("VERB", "AUX") for t in content)
+    if not any(is_reporting_lemma(x) or x in SPEECH_NOUNS for x in lemmas):
+        return False
+    # a clause, not a noun phrase: 'announced a naval coalition to patrol the Gulf' reports an act, not words
+    return content.root.pos_ in ("VERB", "AUX")
 
 
 def merge(
