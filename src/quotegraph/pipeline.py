@@ -18,7 +18,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from quotegraph.attribution import Attribution, attribute
+from quotegraph.attribution import Attribution
 from quotegraph.component import QuotegraphComponent
 from quotegraph.readers.base import MAX_ARTICLE_CHARS
 from quotegraph.record import Article, QuoteRecord
@@ -155,8 +155,6 @@ class Extractor:
 
     def attribute(self, doc: Doc, *, headline: bool = False) -> list[Attribution]:
         """The rules' attributions on ``doc``, merged with the tagger's (quotegraph.model.linking's policy)."""
-        if self.tagger is None:
-            return attribute(doc, include_beliefs=self.include_beliefs, headline=headline)
         from quotegraph.model.linking import attribute_with_tagger
 
         return attribute_with_tagger(doc, self.tagger, include_beliefs=self.include_beliefs, headline=headline)

@@ -7,6 +7,7 @@ Each parallel run starts worker processes that load the pipeline (seconds each):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -28,20 +29,7 @@ POISON = "POISON-PILL"
 
 def copies(articles: Iterable[Article]) -> list[Article]:
     """New Article objects: ingest fills in defaults (the outlet) on what it is given."""
-    return [
-        Article(
-            id=a.id,
-            text=a.text,
-            body_span=a.body_span,
-            headline_span=a.headline_span,
-            date=a.date,
-            url=a.url,
-            outlet=a.outlet,
-            title=a.title,
-            path=a.path,
-        )
-        for a in articles
-    ]
+    return [dataclasses.replace(a, meta={}) for a in articles]
 
 
 class CrashingExtractor(Extractor):

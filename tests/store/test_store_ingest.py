@@ -3,6 +3,7 @@ records read back exactly as extracted, and the speaker registry's counts."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import sqlalchemy as sa
@@ -25,20 +26,7 @@ def table_counts(store) -> dict[str, int]:
 
 def fresh_copies(articles_: list[Article]) -> list[Article]:
     """New Article objects (ingest fills in defaults such as the outlet; the session's originals stay as read)."""
-    return [
-        Article(
-            id=a.id,
-            text=a.text,
-            body_span=a.body_span,
-            headline_span=a.headline_span,
-            date=a.date,
-            url=a.url,
-            outlet=a.outlet,
-            title=a.title,
-            path=a.path,
-        )
-        for a in articles_
-    ]
+    return [dataclasses.replace(a, meta={}) for a in articles_]
 
 
 def test_ingest_stores_each_article_once_and_a_rerun_changes_nothing(

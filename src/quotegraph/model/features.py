@@ -8,6 +8,7 @@ no vocabulary file and an unseen value only lands in some bucket.
 
 from __future__ import annotations
 
+import bisect
 import zlib
 from collections.abc import Sequence
 from functools import lru_cache
@@ -63,7 +64,6 @@ def rule_roles(doc: Doc, attributions: Sequence[Attribution]) -> list[str]:
     """The role the rules gave each token: source, cue, content-direct or content-indirect (else '-')."""
     roles = ["-"] * len(doc)
     starts = [t.idx for t in doc]
-    import bisect
 
     def mark(start: int, end: int, role: str, overwrite: bool) -> None:
         i = max(0, bisect.bisect_right(starts, start) - 1)
@@ -114,8 +114,7 @@ def token_features(doc: Doc, attributions: Sequence[Attribution]) -> tuple[np.nd
             _lex_class(head_lemma),
             roles[i],
             "q" if t.text in QUOTE_CHARS or t.text in ("``", "''") else ("nl" if "\n" in t.text else "-"),
-            "p" if i == 0 or "\n" in doc[i - 1].text_with_ws[len(doc[i - 1].text):] or "\n" in doc[i - 1].text
-            else ("s" if t.is_sent_start else "-"),
+            "p" if i == 0 or "\n" in doc[i - 1].text_with_ws else ("s" if t.is_sent_start else "-"),
         )
         for f, (name, value) in enumerate(zip(FIELDS, values, strict=True)):
             sparse[i, f] = bucket(name, value)

@@ -90,25 +90,12 @@ def featurise(
 
 
 def chunk_f1(gold: Sequence[Sequence[int]], pred: Sequence[Sequence[int]]) -> dict[str, float]:
-    """Exact span F1 per role over documents (CofeNet's chunking), and their mean."""
-    from quotegraph.evaluate.spans import chunks_cofenet
+    """Exact span F1 per role over documents (CofeNet's chunking, as the evaluation scores), and their mean."""
+    from quotegraph.evaluate.spans import score_bio
 
-    counts = {role: [0, 0, 0] for role in ROLES}  # tp, gold, pred
-    for gold_seq, pred_seq in zip(gold, pred, strict=True):
-        gc = set(chunks_cofenet([LABELS[i] for i in gold_seq]))
-        pc = set(chunks_cofenet([LABELS[i] for i in pred_seq]))
-        for role in ROLES:
-            gr = {c for c in gc if c[0] == role}
-            pr = {c for c in pc if c[0] == role}
-            counts[role][0] += len(gr & pr)
-            counts[role][1] += len(gr)
-            counts[role][2] += len(pr)
-    out: dict[str, float] = {}
-    for role, (tp, ng, npred) in counts.items():
-        p = tp / npred if npred else 0.0
-        r = tp / ng if ng else 0.0
-        out[role] = 2 * p * r / (p + r) if p + r else 0.0
-    out["mean"] = sum(out[r] for r in ROLES) / len(ROLES)
+    scores = score_bio([[LABELS[i] for i in g] for g in gold], [[LABELS[i] for i in p] for p in pred])
+    out = {role: scores[role].f1 for role in ROLES}
+    out["mean"] = sum(out.values()) / len(ROLES)
     return out
 
 
