@@ -230,6 +230,7 @@ def test_without_the_index_the_api_answers_the_same(filled_store) -> None:
     paths = [
         "/api/quotes?q=economy",
         "/api/quotes?q=said&kind=direct&page=2&page_size=5",
+        "/api/quotes?q=said&kind=direct&page_size=20",  # the same quotes again, from the per-quote cache
         "/api/quotes?speaker=johnson&sort=oldest",
         "/api/quotes?about=brexit&until=2019-12-31",
         "/api/quotes?outlet=wikinews",
