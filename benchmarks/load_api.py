@@ -27,7 +27,10 @@ What it does, in order:
    lists; speaker detail; article detail. Each request is timed from send to the end of the body. Any non-2xx
    answer, timeout or connection error counts as an error. The run is bounded: ``--max-seconds`` per phase (what
    is left then counts as missing).
-4. **Baseline, same run.** The same number of requests from the same clients against ``GET /api/health`` (no
+4. **Warm-up (``--warm-up N``, off by default).** Before the measured mix, N requests of another mix of the same
+   kinds (seed + 1), not measured: a server that has served such traffic for a while (its caches hold what that
+   traffic left, not the measured requests), where the default measures a freshly started one.
+5. **Baseline, same run.** The same number of requests from the same clients against ``GET /api/health`` (no
    database): the floor this machine, the HTTP server and FastAPI set for any route under this load.
 
 It reports p50/p95/p99/max latency, requests per second and errors, overall and per kind of request, and how many
@@ -720,6 +723,13 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=600, help="bound on each load phase")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first N unmeasured requests of another mix (seed + 1): the steady state rather than a fresh server",
+    )
+    parser.add_argument(
         "--client",
         choices=("lean", "aiohttp"),
         default="lean",
@@ -777,9 +787,20 @@ def main() -> int:
             outcomes, wall = run_phase(base, health, args.clients, args.max_seconds, args.client)
             result["baseline"] = summarise(outcomes, wall, len(health))
             print_table("baseline: the same load on GET /api/health", result["baseline"])
+        if args.warm_up:
+            # a server that has been serving for a while: other requests of the same kinds (another seed), not
+            # measured, so its caches hold what such traffic leaves there and not the measured requests themselves
+            warm_up = request_mix(args.store, args.warm_up, args.seed + 1)
+            result["warm_up"] = {
+                "requests": len(warm_up),
+                "seed": args.seed + 1,
+                "shared_with_measured": len({p for _, p in warm_up} & {p for _, p in mix}),
+            }
+            outcomes, wall = run_phase(base, warm_up, args.clients, args.max_seconds, args.client)
+            print(f"warm-up: {len(outcomes)} requests in {wall:.1f} s (not measured)")
         outcomes, wall = run_phase(base, mix, args.clients, args.max_seconds, args.client)
         result["api"] = summarise(outcomes, wall, len(mix))
-        print_table("the API mix", result["api"])
+        print_table("the API mix" + (" (after the warm-up)" if args.warm_up else ""), result["api"])
     finally:
         stop_server(process)
     result["machine"]["loadavg_after"] = Path("/proc/loadavg").read_text().split()[:3]
