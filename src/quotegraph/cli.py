@@ -371,7 +371,7 @@ def train(
         Path | None, typer.Option(help="the shared data folder (default: ../shared/data beside the project)")
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="where to write the weights")] = None,
-    epochs: Annotated[int, typer.Option(help="passes over PolNeAR train; the best on dev is kept")] = 4,
+    epochs: Annotated[int, typer.Option(help="passes over PolNeAR train; the best on dev is kept")] = 8,
     cache_dir: Annotated[Path, typer.Option(help="parsed features are kept here between runs")] = Path(
         ".cache/quotegraph-train"
     ),

@@ -104,7 +104,7 @@ def train(
     output: Path,
     *,
     cache_dir: Path,
-    epochs: int = 4,
+    epochs: int = 8,
     batch_windows: int = 128,
     learning_rate: float = 4e-3,
     threads: int | None = None,
