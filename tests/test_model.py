@@ -118,7 +118,7 @@ def test_direct_quote_structure_survives_the_model(extractor):
     assert any(r.in_headline for r in records)
 
 
-def test_merge_policy_rules_own_quote_marks_and_the_model_adds_reported_speech():
+def test_merge_policy_rules_own_quote_marks_and_the_model_owns_plain_reported_speech():
     import spacy
 
     from quotegraph.attribution import Attribution
@@ -136,8 +136,19 @@ def test_merge_policy_rules_own_quote_marks_and_the_model_adds_reported_speech()
     assert merged[0] is direct and direct.source == (25, 30), "the rules found no source: the tagger's fills it"
     assert merged[1] is nested and nested.parent == 0, "nesting survives, indices remapped"
     assert over_direct not in merged, "quote marks are the rules' business"
-    assert indirect_rule in merged and over_indirect not in merged, "where both found one, the rules' stays"
+    assert indirect_rule not in merged and over_indirect in merged, "plain indirect speech gives way to the model"
     assert elsewhere in merged, "reported speech the rules missed is the model's"
+
+    # ... but not a record another one refers to, nor a mixed quote, nor anything in a headline
+    referred = Attribution(start=40, end=60, kind="indirect", rule="indirect")
+    follower = Attribution(start=62, end=63, kind="indirect", inherit_from=0)
+    mixed = Attribution(start=64, end=75, kind="mixed", rule="indirect")
+    merged = merge(doc, [referred, follower, mixed], [over_indirect, elsewhere], include_beliefs=True)
+    assert referred in merged and over_indirect not in merged and follower.inherit_from == 0
+    assert mixed in merged and elsewhere not in merged, "quote marks among reported words stay the rules'"
+    headline_rule = Attribution(start=40, end=60, kind="indirect", rule="indirect")
+    merged = merge(doc, [headline_rule], [over_indirect], include_beliefs=True, headline=True)
+    assert merged == [headline_rule]
 
 
 def test_default_scope_keeps_beliefs_and_evidence_out():
