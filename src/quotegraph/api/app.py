@@ -11,8 +11,9 @@ store's generation changes: an ingest in this process clears the cache at once, 
 ``CACHE_CHECK_SECONDS``.
 
 Under load (issue 5: hundreds of concurrent clients on a couple of cores) the cost that matters is CPU per
-request, so the read-only JSON routes are answered by ``FastReads``, a pure ASGI layer in front of FastAPI's
-routing and middleware (FastAPI still documents them and answers anything unusual), searches come from an in-memory index of the
+request, so the read-only JSON routes are answered by ``FastReads`` before FastAPI's middleware and routing see
+the request (``QuotegraphAPI``; FastAPI still documents them and answers anything unusual), the process's
+start-up objects are frozen out of the garbage collector, searches come from an in-memory index of the
 quotes (``quotegraph.store.quote_index``: filters, facets and order in numpy; words still matched by the store's
 full-text index), and answers are JSON built from rows, not from pydantic models. Each JSON answer equals what
 the models would serialise to (tests compare them, on both engines). A response from FastReads says whether it

@@ -7,8 +7,9 @@ Merge policy (rules and model disagree), chosen on PolNeAR dev and the Wikinews 
 1. The rules' quotes win every overlap. Their records were written for quotegraph's notion of a quote (quote
    marks with nesting, continuations and headlines) and are the more precise; a tagged content overlapping a
    direct or mixed quote, a record others refer to (as parent, continuation or speaker source), a parenthetical
-   cue's clause ('The fire, officials said, started ...'), or anything in a headline is dropped. One exception adds rather than replaces: a rule quote with no speaker span takes the
-   overlapping tagged record's cue and source.
+   cue's clause ('The fire, officials said, started ...'), or anything in a headline is dropped. One exception
+   adds rather than replaces: a rule quote with no speaker span takes the overlapping tagged record's cue and
+   source.
    The rules' plain indirect speech (a reporting verb and its clause, no quote marks) gives way: a tagged record
    overlapping only such records replaces them (the 8-epoch tagger's spans match PolNeAR's better: dev F1 +0.5 /
    +0.3 / +0.4 in the default output, +0.9 / +0.9 / +0.4 in PolNeAR scope, Wikinews quote F1 unchanged).
