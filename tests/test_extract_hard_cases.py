@@ -1056,3 +1056,22 @@ def test_a_parenthetical_cue_after_a_semicolon_reports_only_its_own_clause() -> 
     r = only(run("Two cars broke through the guardrail before hitting a truck; about 50 gallons of fuel, officials "
                  "said, spilled and ignited."))
     assert r.text == "about 50 gallons of fuel, officials said, spilled and ignited" and r.speaker_type == "anonymous"
+
+
+def test_a_speakers_party_bracket_and_apposition_are_the_mention() -> None:
+    """US copy: 'Rep. Gwen Moore (D-Wis.)' is one mention with its bracket, and an apposition keeps the comma
+    that closes it (PolNeAR's convention for a source, the one the tagger learnt too)."""
+    text = (
+        "Rep. Gwen Moore (D-Wis.) said the remark was a dog whistle to voters.\n\n"
+        "Brian Fallon, the campaign's press secretary, said the ads would run through November.\n\n"
+        "\u201cThis is a disgusting day,\u201d said Rep. G.K. Butterfield (D-N.C.), head of the Congressional Black Caucus."
+    )
+    records = extract(text)
+    check_contract(records, text)
+    moore = find(records, "dog whistle")
+    assert moore.mention == "Rep. Gwen Moore (D-Wis.)" and moore.speaker == "Gwen Moore", show(records)
+    fallon = find(records, "the ads would run")
+    assert fallon.mention == "Brian Fallon, the campaign's press secretary," and fallon.speaker == "Brian Fallon"
+    butterfield = find(records, "disgusting day")
+    assert butterfield.mention == "Rep. G.K. Butterfield (D-N.C.), head of the Congressional Black Caucus"
+    assert butterfield.speaker == "G.K. Butterfield", show(records)

@@ -151,6 +151,45 @@ def test_merge_policy_rules_own_quote_marks_and_the_model_owns_plain_reported_sp
     assert merged == [headline_rule]
 
 
+def test_link_keeps_a_speakers_brackets_and_apposition_but_not_a_stray_comma(extractor):
+    from quotegraph.model.linking import link
+
+    def source_of(text: str) -> str:
+        """The source the linker makes of a tagged source running from the first word up to 'said'."""
+        doc = extractor.nlp(text)
+        said = next(t.i for t in doc if t.lower_ == "said")
+        spans = [TaggedSpan("source", 0, said, 0.9), TaggedSpan("cue", said, said + 1, 0.9),
+                 TaggedSpan("content", said + 1, len(doc) - 1, 0.9)]
+        (record,) = link(doc, spans)
+        assert record.source is not None
+        return doc.text[record.source[0] : record.source[1]]
+
+    assert source_of("Rep. Gwen Moore (D-Wis.) said the plan was a dog whistle.") == "Rep. Gwen Moore (D-Wis.)"
+    assert source_of("Richard Revesz, director of the institute, said the states exaggerated.") == (
+        "Richard Revesz, director of the institute,"
+    ), "PolNeAR's sources keep the comma that closes an apposition"
+    assert source_of("Maria Lopez, said the states exaggerated.") == "Maria Lopez"
+
+
+def test_a_quoted_fragment_inside_tagged_reported_words_becomes_one_mixed_quote(extractor):
+    from quotegraph.attribution import Attribution, attribute
+    from quotegraph.model.linking import merge
+
+    text = "Clinton called half of Donald Trump's supporters \u201cdeplorables\u201d at a fundraiser."
+    doc = extractor.nlp(text)
+    rules = attribute(doc, include_beliefs=True)
+    fragment = next(r for r in rules if doc.text[r.start : r.end] == "deplorables")
+    start = text.index("half")
+    tagged = Attribution(start=start, end=text.index(" at a"), kind="mixed", rule="model0.8",
+                         cue=(8, 14), source=(0, 7))
+    merged = merge(doc, rules, [tagged], include_beliefs=True)
+    assert fragment not in merged and tagged in merged and tagged.kind == "mixed"
+    # a quote that is the whole content, or one in another paragraph, stays the rules'
+    rules = attribute(doc, include_beliefs=True)
+    short = Attribution(start=text.index("supporters"), end=text.index(" at a"), kind="mixed", rule="model0.8")
+    assert merge(doc, rules, [short], include_beliefs=True) == rules
+
+
 def test_default_scope_keeps_beliefs_and_evidence_out():
     import quotegraph
 

@@ -303,6 +303,12 @@ class _Finder:
                 following = rights[k + 1] if k + 1 < len(rights) else None
                 if tok.text == "," and following is not None and following.dep_ in ("appos", "relcl"):
                     continue
+                if tok.text == "(" and self.bracket_end(tok) is not None:
+                    # 'Rep. Gwen Moore (D-Wis.)', 'the Alliance to Reclaim Our Schools (AROS)': part of the name
+                    right = max(right, cast(int, self.bracket_end(tok)))
+                    continue
+                if tok.i <= right:  # the ')' of a bracket already taken
+                    continue
                 break
             if tok.dep_ in ("appos", "relcl"):
                 edge = tok.right_edge.i
@@ -323,7 +329,17 @@ class _Finder:
         while left < head.i and (self.doc[left].is_punct or self.in_quote[left] is not None):
             left += 1
         while right > head.i and (self.doc[right].is_punct or self.in_quote[right] is not None):
+            if self.doc[right].text == ")" and any(t.text == "(" for t in self.doc[head.i : right]):
+                break
             right -= 1
+        # the comma that closes an apposition is the apposition's ('Brian Fallon, a spokesman for Mrs. Clinton,'),
+        # as PolNeAR's annotators and the tagger mark a source
+        after = right + 1
+        if (
+            after < len(self.doc) and self.doc[after].text == "," and self.in_quote[after] is None
+            and any(t.text == "," for t in self.doc[head.i : right])
+        ):
+            right = after
         # 'UCL astronomer Angelos Tsiaras': a role noun followed by the name it describes
         nxt = right + 1
         if nxt < len(self.doc) and self.doc[nxt].ent_type_ == "PERSON" and self.in_quote[nxt] is None:
@@ -335,6 +351,15 @@ class _Finder:
                 if ent is not None:
                     left, right = min(left, ent.start), max(right, ent.end - 1)
         return self.doc[left].idx, self.doc[right].idx + len(self.doc[right])
+
+    def bracket_end(self, opener: Token) -> int | None:
+        """The index of the ')' closing a short bracket that opens at ``opener`` on the same line, outside quotes."""
+        for tok in self.doc[opener.i + 1 : opener.i + 9]:
+            if "\n" in tok.text or tok.text == "(" or self.in_quote[tok.i] is not None:
+                return None
+            if tok.text == ")":
+                return tok.i
+        return None
 
     def mention_between(
         self, start_tok: int, end_tok: int, longest: int = 12
