@@ -1075,3 +1075,21 @@ def test_a_speakers_party_bracket_and_apposition_are_the_mention() -> None:
     butterfield = find(records, "disgusting day")
     assert butterfield.mention == "Rep. G.K. Butterfield (D-N.C.), head of the Congressional Black Caucus"
     assert butterfield.speaker == "G.K. Butterfield", show(records)
+
+
+def test_a_quoted_transcript_line_gives_its_label_as_the_speaker() -> None:
+    """Breitbart-style transcript copy: each answer is a quoted paragraph opening with the speaker's name in
+    capitals. The label is who speaks, not part of the words; a capitalised 'Warning:' in a quote is words."""
+    text = (
+        "Indiana Gov. Mike Pence appeared on Fox News Sunday with Chris Wallace.\n\n"
+        '"PENCE: Well, the question really should be why was Hillary Clinton inviting him to the debate."\n\n'
+        '"WALLACE: Do you really see those two as equivalent?"\n\n'
+        '"Warning: the road is closed," the sign said.'
+    )
+    records = extract(text)
+    check_contract(records, text)
+    pence = find(records, "the question really should be")
+    assert pence.text.startswith("Well,") and pence.mention == "PENCE" and pence.speaker == "Mike Pence"
+    wallace = find(records, "those two as equivalent")
+    assert wallace.text.startswith("Do you") and wallace.speaker == "Chris Wallace", show(records)
+    assert find(records, "the road is closed").text.startswith("Warning:")

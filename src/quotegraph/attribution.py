@@ -394,7 +394,19 @@ class _Finder:
 
     def direct_attribution(self, qi: int) -> Attribution:
         q = self.quotes[qi]
-        return Attribution(start=q.start, end=q.end, kind="direct", quote=q, parent=q.parent, continues=q.continues)
+        a = Attribution(start=q.start, end=q.end, kind="direct", quote=q, parent=q.parent, continues=q.continues)
+        label = _TRANSCRIPT_LABEL.match(self.text, q.start, q.end)
+        if label is not None and q.parent is None:
+            # a quoted transcript line '"PENCE: Well, the question ..."': the label is its speaker, not its words
+            name = label.group(1)
+            a.start = label.end()
+            a.cue = (q.start + len(name), q.start + len(name) + 1)
+            a.source = (q.start, q.start + len(name))
+            span = self.doc.char_span(*a.source, alignment_mode="expand")
+            a.source_head = span.root.i if span is not None else None
+            a.rule, a.confidence = "speaker-colon", PATTERN_PRIOR["speaker-colon"]
+            a.evidence.append("'SPEAKER: words' opens the quote")
+        return a
 
     def link(
         self,
@@ -1498,6 +1510,8 @@ def _drop_names(text: str, quotes: list[QuoteSpan]) -> list[QuoteSpan]:
 
 
 # Labels that end in a colon without introducing anyone's words.
+# 'PENCE:', 'MR. TRUMP:', 'SEN. SANDERS:' opening a quoted transcript line (capitals only: 'Warning: ...' is words)
+_TRANSCRIPT_LABEL = re.compile(r"([A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,2}):\s+(?=\S)")
 _COLON_LABELS = frozenset(
     """update note photo photos watch related video source sources via image credit breaking exclusive live
     opinion analysis poll q a question answer warning caption""".split()
