@@ -184,7 +184,7 @@ def test_a_quoted_fragment_inside_tagged_reported_words_becomes_one_mixed_quote(
                          cue=(8, 14), source=(0, 7))
     merged = merge(doc, rules, [tagged], include_beliefs=True)
     assert fragment not in merged and tagged in merged and tagged.kind == "mixed"
-    # a quote that is the whole content, or one in another paragraph, stays the rules'
+    # a tagged content with fewer than two words of its own before the quote leaves the quote the rules'
     rules = attribute(doc, include_beliefs=True)
     short = Attribution(start=text.index("supporters"), end=text.index(" at a"), kind="mixed", rule="model0.8")
     assert merge(doc, rules, [short], include_beliefs=True) == rules
@@ -225,7 +225,7 @@ def test_train_writes_loadable_weights(tmp_path):
     report = train(root, target, cache_dir=tmp_path / "cache", epochs=1, limit=12, log=lambda _: None)
     assert target.exists() and report["best"]["epoch"] == 1
     net, meta = load_weights(target)
-    assert meta["selected_epoch"] == 1
+    assert meta["selected_epoch"] == 1 and net.config.crf and net.transition_scores() is not None
     from quotegraph.pipeline import Extractor
     from quotegraph.record import Article
 
@@ -233,3 +233,4 @@ def test_train_writes_loadable_weights(tmp_path):
     assert records and records[0].text == "It works,"
     assert isinstance(TaggedSpan("cue", 0, 1, 0.5).probability, float)
     assert Path(target.with_suffix(".training.json")).exists()
+

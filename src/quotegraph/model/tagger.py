@@ -87,11 +87,12 @@ class TaggedSpan:
     probability: float
 
 
-def decode_spans(log_probs: np.ndarray) -> list[TaggedSpan]:
-    """Constrained-Viterbi labels of one Doc's log-probabilities [tokens, labels], as spans."""
+def decode_spans(log_probs: np.ndarray, transitions: np.ndarray | None = None) -> list[TaggedSpan]:
+    """Constrained-Viterbi labels of one Doc's log-probabilities [tokens, labels] (and the model's learnt
+    transition scores, if any), as spans."""
     from quotegraph.model.network import viterbi
 
-    path = viterbi(log_probs)
+    path = viterbi(log_probs, transitions)
     spans: list[TaggedSpan] = []
     i = 0
     while i < len(path):
@@ -127,6 +128,7 @@ class AttributionTagger:
 
         self.path = path
         self.net, self.meta = load_weights(path)
+        self.transitions = self.net.transition_scores()
         # One sequence at a time through a small LSTM gains nothing from more threads, and on a busy machine
         # (or beside spaCy, or in several worker processes) extra threads made it 10x slower. Parallelism comes
         # from worker processes (`ingest --workers`, `extract_many(n_process=...)`).
@@ -147,4 +149,4 @@ class AttributionTagger:
     def spans(self, doc: Doc, attributions: Sequence[Attribution]) -> list[TaggedSpan]:
         if len(doc) == 0:
             return []
-        return decode_spans(self.log_probs(doc, attributions))
+        return decode_spans(self.log_probs(doc, attributions), self.transitions)

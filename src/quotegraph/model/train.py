@@ -139,7 +139,7 @@ def train(
     log(f"train: {len(train_set.names)} annotation files, {len(train_set.labels):,} tokens; "
         f"dev: {len(dev_set.names)} files, {len(dev_set.labels):,} tokens")
 
-    config = TaggerConfig()
+    config = TaggerConfig(crf=True)
     net = AttributionTaggerNet(config).to(device)
     optimiser = torch.optim.AdamW(net.parameters(), lr=learning_rate, weight_decay=1e-4)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
@@ -176,13 +176,14 @@ def train(
     def predict(ds: Featurised) -> list[list[int]]:
         net.eval()
         out: list[list[int]] = []
+        transitions = net.transition_scores()
         with torch.no_grad():
             for start in range(0, len(ds.names), 16):
                 ids = [tuple(b) for b in ds.bounds[start : start + 16].tolist()]
                 dense, sparse, lengths, _ = padded(ds, ids)
                 log_probs = torch.log_softmax(net(dense, sparse, lengths), dim=-1).cpu().numpy()
                 for k, n in enumerate(lengths.tolist()):
-                    out.append(viterbi(log_probs[k, :n]))
+                    out.append(viterbi(log_probs[k, :n], transitions))
         net.train()
         return out
 
@@ -196,7 +197,11 @@ def train(
         for ids in batches:
             dense, sparse, lengths, labels = padded(train_set, ids)
             scores = net(dense, sparse, lengths)
+            # token cross-entropy keeps each token's softmax a probability (records' confidence); the CRF term
+            # scores whole label paths, so that span boundaries agree with each other
             loss = loss_fn(scores.reshape(-1, len(LABELS)), labels.reshape(-1))
+            if config.crf:
+                loss = loss + net.crf_loss(scores, labels)
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
