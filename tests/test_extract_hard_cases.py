@@ -1079,12 +1079,13 @@ def test_a_speakers_party_bracket_and_apposition_are_the_mention() -> None:
 
 def test_a_quoted_transcript_line_gives_its_label_as_the_speaker() -> None:
     """Breitbart-style transcript copy: each answer is a quoted paragraph opening with the speaker's name in
-    capitals. The label is who speaks, not part of the words; a capitalised 'Warning:' in a quote is words."""
+    capitals. The label is who speaks, not part of the words; 'Warning:' or a post's 'BREAKING:' in a quote is words."""
     text = (
         "Indiana Gov. Mike Pence appeared on Fox News Sunday with Chris Wallace.\n\n"
         '"PENCE: Well, the question really should be why was Hillary Clinton inviting him to the debate."\n\n'
         '"WALLACE: Do you really see those two as equivalent?"\n\n'
-        '"Warning: the road is closed," the sign said.'
+        '"Warning: the road is closed," the sign said.\n\n'
+        '"BREAKING: The bill has passed the Senate," the senator tweeted.'
     )
     records = extract(text)
     check_contract(records, text)
@@ -1093,3 +1094,5 @@ def test_a_quoted_transcript_line_gives_its_label_as_the_speaker() -> None:
     wallace = find(records, "those two as equivalent")
     assert wallace.text.startswith("Do you") and wallace.speaker == "Chris Wallace", show(records)
     assert find(records, "the road is closed").text.startswith("Warning:")
+    breaking = find(records, "The bill has passed")
+    assert breaking.text.startswith("BREAKING:") and breaking.mention == "the senator", "a post's tag, not a name"

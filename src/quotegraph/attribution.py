@@ -396,7 +396,7 @@ class _Finder:
         q = self.quotes[qi]
         a = Attribution(start=q.start, end=q.end, kind="direct", quote=q, parent=q.parent, continues=q.continues)
         label = _TRANSCRIPT_LABEL.match(self.text, q.start, q.end)
-        if label is not None and q.parent is None:
+        if label is not None and q.parent is None and not _LABEL_WORDS & set(label.group(1).lower().split()):
             # a quoted transcript line '"PENCE: Well, the question ..."': the label is its speaker, not its words
             name = label.group(1)
             a.start = label.end()
@@ -1516,6 +1516,9 @@ _COLON_LABELS = frozenset(
     """update note photo photos watch related video source sources via image credit breaking exclusive live
     opinion analysis poll q a question answer warning caption""".split()
 ) | {"editor's note", "read more", "read more here", "related coverage", "watch the video"}
+
+# all-capital words that open a quoted post or notice, not a transcript line ('"BREAKING: ...," he tweeted')
+_LABEL_WORDS = _COLON_LABELS | frozenset("alert urgent just in developing fact check reminder ps nb".split())
 
 
 def _drop_nested(indirect: list[Attribution]) -> list[Attribution]:

@@ -1,7 +1,8 @@
 """``quotegraph train``: fit the attribution tagger on PolNeAR train, pick the epoch on dev, write the weights.
 
 Steps: parse every train and dev article once with the Extractor's own spaCy pipeline and rules (the features
-are cached as .npz under ``cache_dir``, so a second run skips the parse), then train the BiLSTM with fixed seeds
+are cached as .npz under ``cache_dir``, named by a hash of the code that makes them, so a second run skips the
+parse and a change to the rules never reads a stale cache), then train the BiLSTM with fixed seeds
 and keep the epoch with the best dev span F1 (mean of source, cue and content; exact token-span match). Test is
 never read here.
 """
@@ -89,6 +90,27 @@ def featurise(
     )
 
 
+def feature_version() -> str:
+    """A short hash of the code and model that make the features (the rules' roles are a feature), so that a
+    cache written before a change to them is never read after it."""
+    import hashlib
+
+    import spacy
+
+    import quotegraph.attribution
+    import quotegraph.lexicon
+    import quotegraph.model.features
+    import quotegraph.pipeline
+    import quotegraph.quotes
+    from quotegraph.pipeline import MODEL_NAME
+
+    digest = hashlib.sha256(f"{spacy.__version__} {MODEL_NAME} {spacy.util.get_package_version(MODEL_NAME)}".encode())
+    for module in (quotegraph.attribution, quotegraph.lexicon, quotegraph.model.features, quotegraph.pipeline,
+                   quotegraph.quotes):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def chunk_f1(gold: Sequence[Sequence[int]], pred: Sequence[Sequence[int]]) -> dict[str, float]:
     """Exact span F1 per role over documents (CofeNet's chunking, as the evaluation scores), and their mean."""
     from quotegraph.evaluate.spans import score_bio
@@ -125,7 +147,7 @@ def train(
         torch.set_num_threads(threads)
     splits: dict[str, Featurised] = {}
     for split, every in (("train", True), ("dev", False)):
-        cached = cache_dir / f"polnear-{split}{f'-{limit}' if limit else ''}.npz"
+        cached = cache_dir / f"polnear-{split}-{feature_version()}{f'-{limit}' if limit else ''}.npz"
         if cached.exists():
             splits[split] = Featurised.load(cached)
             log(f"{split}: features from {cached}")
