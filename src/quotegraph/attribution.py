@@ -1509,9 +1509,9 @@ def _drop_names(text: str, quotes: list[QuoteSpan]) -> list[QuoteSpan]:
     return kept
 
 
-# Labels that end in a colon without introducing anyone's words.
 # 'PENCE:', 'MR. TRUMP:', 'SEN. SANDERS:' opening a quoted transcript line (capitals only: 'Warning: ...' is words)
 _TRANSCRIPT_LABEL = re.compile(r"([A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,2}):\s+(?=\S)")
+# Labels that end in a colon without introducing anyone's words.
 _COLON_LABELS = frozenset(
     """update note photo photos watch related video source sources via image credit breaking exclusive live
     opinion analysis poll q a question answer warning caption""".split()

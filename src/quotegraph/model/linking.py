@@ -88,17 +88,17 @@ def _chars(doc: Doc, span: TaggedSpan, *, trim_punct: bool = False) -> tuple[int
     if trim_punct:  # 'Maria Lopez,' -> 'Maria Lopez': a lone comma or dash is no part of a speaker or cue
         while end - first > 1 and doc[end - 1].is_punct and not _closes(doc, first, end - 1):
             end -= 1
-        while end - first > 1 and doc[first].is_punct and not doc[first].is_left_punct:
+        while end - first > 1 and doc[first].is_punct:
             first += 1
     last = doc[end - 1]
     return strip_span(doc.text, doc[first].idx, last.idx + len(last))
 
 
-_PAIRS = {")": "(", "]": "[", "”": "“", "’": "‘"}
+_PAIRS = {")": "(", "]": "["}
 
 
 def _closes(doc: Doc, first: int, i: int) -> bool:
-    """Whether token i ends a bracket or an appositive opened inside the span from ``first``: 'Rep. Gwen Moore
+    """Whether token i closes a bracket or an apposition opened inside the span from ``first``: 'Rep. Gwen Moore
     (D-Wis.)' keeps its ')', and 'Richard Revesz, director of the institute,' its closing comma, as PolNeAR's
     annotators mark a source (the comma closes the apposition the name opened)."""
     text = doc[i].text
