@@ -269,3 +269,19 @@ def test_unnamed_reports_are_anonymous() -> None:
         r = by_text(records, words)
         assert r.speaker is None and r.speaker_type == "anonymous"
         assert r.anonymous is not None and r.anonymous.role == "report" and r.anonymous.plural
+
+
+def test_a_title_of_rank_with_its_place_is_a_person_not_an_organization():
+    """Royal copy: spaCy sm tags 'Duchess of Sussex' ORG; a title of rank with 'of' and a place names one person.
+    A 'Kingdom of Jordan' stays an organization."""
+    text = (
+        "The Duchess of Sussex (pictured) said she was thrilled to be back in London.\n\n"
+        '"It was a wonderful day," the Prince of Wales told reporters.\n\n'
+        "The Kingdom of Jordan said the border would reopen."
+    )
+    by_text = {r.text.rstrip(",."): r for r in extract(text)}
+    duchess = by_text["she was thrilled to be back in London"]
+    assert (duchess.speaker, duchess.speaker_type) == ("Duchess of Sussex", "person")
+    prince = by_text["It was a wonderful day"]
+    assert (prince.speaker, prince.speaker_type) == ("Prince of Wales", "person")
+    assert by_text["the border would reopen"].speaker_type == "organization"

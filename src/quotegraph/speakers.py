@@ -43,6 +43,10 @@ from quotegraph.lexicon import (
 
 _ORG_LABELS = ("ORG", "GPE", "NORP", "FAC")
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+# titles that with 'of' and a place name one person: 'the Duchess of Sussex', 'the Prince of Wales'
+_RANK_TITLES = frozenset(
+    "duke duchess prince princess king queen earl countess baron baroness marquess viscount emir sultan".split()
+)
 _SPOKES = frozenset({"spokesman", "spokeswoman", "spokesperson", "representative", "statement", "release"})
 # Nouns that refer back to whatever organization was just named: 'the office', 'the agency', 'the company'.
 _GENERIC_ORG_NOUNS = frozenset("office organization organisation agency body company firm institution group".split())
@@ -645,6 +649,11 @@ class _Resolver:
         if self.is_anonymous(span, head):
             self.anonymous(a, span, head)
             return
+        titled = self.titled_person(head)
+        if titled is not None:
+            a.speaker, a.speaker_type = titled, "person"
+            a.evidence.append(f"'{mention}' -> '{titled}': a title of rank with its place names a person")
+            return
         if self.team_lead(a, span, head):
             return
         org = self.organization_in(span, head, allow_spokes=head.lemma_.lower() in _SPOKES)
@@ -700,6 +709,17 @@ class _Resolver:
                     self.person_index[" ".join(words)] = len(self.ctx.people) - 1
                 return
         self.resolve_descriptor(a, span, head)
+
+    def titled_person(self, head: Token) -> str | None:
+        """'The Duchess of Sussex', 'the King of Jordan': a title of rank and its place name one person (the small
+        model tags many of them ORG), named as the article writes it."""
+        if head.lower_ not in _RANK_TITLES or not head.is_title:
+            return None
+        place = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        obj = next((g for g in place.children if g.dep_ == "pobj"), None) if place is not None else None
+        if obj is None or obj.pos_ != "PROPN":
+            return None
+        return self.doc[head.i : obj.i + 1].text
 
     def person_in(self, span: Span, head: Token | None = None) -> Person | None:
         """The person a mention names: the name at its head or in apposition to it, before names it only
