@@ -342,8 +342,8 @@ async def run_load(
 
         started = time.perf_counter()
         tasks = [asyncio.create_task(client()) for _ in range(clients)]
-        _, pending = await asyncio.wait(tasks, timeout=max_seconds)
-        for task in pending:  # bounded in time: whatever is left is cancelled and counted missing
+        _, unfinished = await asyncio.wait(tasks, timeout=max_seconds)
+        for task in unfinished:  # bounded in time: whatever is left is cancelled and counted missing
             task.cancel()
         wall = time.perf_counter() - started
     return outcomes, wall
@@ -421,8 +421,8 @@ async def run_load_lean(
 
     started = time.perf_counter()
     tasks = [asyncio.create_task(client(reader, writer)) for reader, writer in connections]
-    _, pending = await asyncio.wait(tasks, timeout=max_seconds)
-    for task in pending:  # bounded in time: whatever is left is cancelled and counted missing
+    _, unfinished = await asyncio.wait(tasks, timeout=max_seconds)
+    for task in unfinished:  # bounded in time: whatever is left is cancelled and counted missing
         task.cancel()
     wall = time.perf_counter() - started
     return outcomes, wall

@@ -303,9 +303,10 @@ class _Finder:
                 following = rights[k + 1] if k + 1 < len(rights) else None
                 if tok.text == "," and following is not None and following.dep_ in ("appos", "relcl"):
                     continue
-                if tok.text == "(" and self.bracket_end(tok) is not None:
+                closing = self.bracket_end(tok) if tok.text == "(" else None
+                if closing is not None:
                     # 'Rep. Gwen Moore (D-Wis.)', 'the Alliance to Reclaim Our Schools (AROS)': part of the name
-                    right = max(right, cast(int, self.bracket_end(tok)))
+                    right = max(right, closing)
                     continue
                 if tok.i <= right:  # the ')' of a bracket already taken
                     continue

@@ -146,8 +146,9 @@ def train(
     if threads:
         torch.set_num_threads(threads)
     splits: dict[str, Featurised] = {}
+    version = feature_version()
     for split, every in (("train", True), ("dev", False)):
-        cached = cache_dir / f"polnear-{split}-{feature_version()}{f'-{limit}' if limit else ''}.npz"
+        cached = cache_dir / f"polnear-{split}-{version}{f'-{limit}' if limit else ''}.npz"
         if cached.exists():
             splits[split] = Featurised.load(cached)
             log(f"{split}: features from {cached}")
